@@ -1,0 +1,160 @@
+"""The ``exnews`` command line: run the flows, query the warehouse."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    help="exnews: crypto-exchange news into a Parquet warehouse.", no_args_is_help=True
+)
+# Wide when piped, so reports in logs and CI output are not cut to 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 200)
+errors = Console(stderr=True)
+
+# Prefect on these machines: a slow ephemeral cold start, and no telemetry.
+PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+}
+
+WarehouseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--warehouse", "-w", help="Warehouse folder [env EXNEWS_WAREHOUSE, default ./data]"
+    ),
+]
+SourcesOption = Annotated[
+    str | None, typer.Option("--sources", "-s", help="Comma-separated source keys (default: all)")
+]
+
+
+def _use_warehouse(warehouse: str | None) -> None:
+    """Children (the crawl processes) inherit the choice through the environment."""
+    if warehouse:
+        os.environ["EXNEWS_WAREHOUSE"] = warehouse
+
+
+def _split(sources: str | None) -> list[str] | None:
+    return [s.strip() for s in sources.split(",") if s.strip()] if sources else None
+
+
+def _print_rows(rows: list[dict[str, Any]], title: str) -> None:
+    if not rows:
+        console.print(f"{title}: nothing to show")
+        return
+    table = Table(title=title)
+    for column in rows[0]:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if value is None else str(value) for value in row.values()))
+    console.print(table)
+
+
+def _run_flow(flow_name: str, **parameters: Any) -> None:
+    for key, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+    from flows import ingest as flows_module
+    from flows.report import report_table
+
+    try:
+        rows = getattr(flows_module, flow_name)(**parameters)
+    except ValueError as error:
+        errors.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from error
+    _print_rows(report_table(rows), f"exnews {flow_name}")
+    if any(row["status"] == "failed" for row in rows):
+        raise typer.Exit(1)
+
+
+@app.command()
+def ingest(
+    sources: SourcesOption = None,
+    lookback_hours: Annotated[
+        int, typer.Option(help="Re-read this much before the newest stored item")
+    ] = 72,
+    max_pages: Annotated[int | None, typer.Option(help="List pages per feed per run")] = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Incremental ingest of every source (or --sources)."""
+    _use_warehouse(warehouse)
+    _run_flow("ingest", sources=_split(sources), lookback_hours=lookback_hours, max_pages=max_pages)
+
+
+@app.command()
+def backfill(
+    sources: Annotated[str, typer.Option("--sources", "-s", help="Comma-separated source keys")],
+    start: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="First day (UTC)")],
+    end: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="Day after the last (UTC)")],
+    max_pages: Annotated[int | None, typer.Option(help="List pages per feed")] = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Fetch a fixed window [start, end) again, without touching incremental state."""
+    _use_warehouse(warehouse)
+    _run_flow(
+        "backfill",
+        sources=_split(sources),
+        start=start.date(),
+        end=end.date(),
+        max_pages=max_pages,
+    )
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="Read-only SQL over the warehouse views")],
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="table, csv or json")
+    ] = "table",
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Run a read-only query over articles, article_versions, comments, mentions, ..."""
+    import duckdb
+
+    from warehouse.views import connect, read_only_statements
+
+    if output_format not in ("table", "csv", "json"):
+        errors.print(f"[red]error:[/red] unknown format {output_format!r} (table, csv, json)")
+        raise typer.Exit(2)
+    try:
+        statements = read_only_statements(query)
+        connection = connect(warehouse)
+        for statement in statements[:-1]:
+            connection.execute(statement)
+        result = connection.execute(statements[-1])
+        columns = [description[0] for description in result.description or []]
+        rows = result.fetchall()
+    except (duckdb.Error, ValueError) as error:
+        errors.print(f"[red]query failed:[/red] {error}")
+        raise typer.Exit(1) from error
+    if output_format == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    elif output_format == "json":
+        records = [dict(zip(columns, row, strict=True)) for row in rows]
+        sys.stdout.write(
+            json.dumps(records, default=_json_default, ensure_ascii=False, indent=1) + "\n"
+        )
+    else:
+        table = Table(*columns)
+        for row in rows:
+            table.add_row(*("" if value is None else str(value) for value in row))
+        console.print(table)

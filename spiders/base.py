@@ -1,0 +1,108 @@
+"""What every exnews spider shares: the time window, the page cap and the item builders."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from spiders.items import FetchFailure, RawPage
+
+BLOCKED_STATUSES = frozenset({401, 403, 451})
+
+
+def parse_moment(value: str | datetime | None) -> datetime | None:
+    """An ISO date or datetime (naive means UTC) as an aware UTC datetime."""
+    if value is None or value == "":
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class WindowedSpider(scrapy.Spider):
+    """A spider over a newest-first feed, limited to ``[since, until)`` and ``max_pages``."""
+
+    exchange: ClassVar[str]
+    feed: ClassVar[str]
+    kind: ClassVar[str]
+    endpoints: ClassVar[dict[str, str]]
+
+    def __init__(
+        self,
+        since: str | datetime | None = None,
+        until: str | datetime | None = None,
+        max_pages: int | str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.since = parse_moment(since)
+        self.until = parse_moment(until)
+        self.max_pages_argument = max_pages
+
+    @property
+    def max_pages(self) -> int:
+        if self.max_pages_argument is not None:
+            return int(self.max_pages_argument)
+        return self.settings.getint("EXNEWS_MAX_PAGES", 20)
+
+    def in_window(self, moment: datetime | None) -> bool:
+        if moment is None:
+            return self.since is None
+        return (self.since is None or moment >= self.since) and (
+            self.until is None or moment < self.until
+        )
+
+    def reached_start(self, oldest_on_page: datetime | None) -> bool:
+        """Newest-first lists: once a page goes below ``since`` the rest is older still."""
+        return self.since is not None and oldest_on_page is not None and oldest_on_page < self.since
+
+    def raw_page(
+        self,
+        response: Response,
+        page_kind: str,
+        native_id: str | None = None,
+        context: dict[str, Any] | None = None,
+    ) -> RawPage:
+        content_type = response.headers.get(b"Content-Type")
+        return RawPage(
+            source=self.name,
+            feed=self.feed,
+            page_kind=page_kind,
+            url=response.url,
+            fetched_at=datetime.now(UTC),
+            status=response.status,
+            content_type=content_type.decode("latin-1") if content_type else None,
+            headers={
+                key.decode("latin-1"): b", ".join(values).decode("latin-1")
+                for key, values in response.headers.items()
+            },
+            body=response.body,
+            native_id=native_id,
+            context=json.dumps(context, sort_keys=True) if context else None,
+        )
+
+    def fetch_failed(self, failure: Failure) -> FetchFailure:
+        """Errback: a request that gave up becomes a quarantine row, never a silent gap."""
+        request = failure.request  # type: ignore[attr-defined]
+        status = None
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            error = f"HTTP {status} from {request.url}"
+        else:
+            error = f"{failure.getErrorMessage()} ({request.url})"
+        self.logger.warning("fetch failed: %s", error)
+        return FetchFailure(
+            source=self.name,
+            url=request.url,
+            error_type=failure.type.__name__ if failure.type else "Failure",
+            error=error,
+            failed_at=datetime.now(UTC),
+            status=status,
+            native_id=request.cb_kwargs.get("native_id"),
+            blocked=status in BLOCKED_STATUSES,
+        )

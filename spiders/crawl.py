@@ -1,0 +1,139 @@
+"""Run one spider in its own process with a hard timeout, and report what it did.
+
+Twisted's reactor cannot restart inside a process, and a crashing spider must not take
+the calling flow down, so every crawl is ``python -m spiders.crawl`` in a child.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+GRACE_SECONDS = 30
+
+
+@dataclass
+class CrawlSummary:
+    source: str
+    requests: int = 0
+    pages_stored: int = 0
+    pages_unchanged: int = 0
+    fetch_failures: int = 0
+    blocked: int = 0
+    page_cap_reached: bool = False
+    status_counts: dict[str, int] = field(default_factory=dict)
+    finish_reason: str | None = None
+    error: str | None = None
+
+    @classmethod
+    def from_stats(cls, source: str, stats: dict[str, Any]) -> CrawlSummary:
+        prefix = "downloader/response_status_count/"
+        return cls(
+            source=source,
+            requests=int(stats.get("downloader/request_count", 0)),
+            pages_stored=int(stats.get("exnews/pages_stored", 0)),
+            pages_unchanged=int(stats.get("exnews/pages_unchanged", 0)),
+            fetch_failures=int(stats.get("exnews/fetch_failures", 0)),
+            blocked=int(stats.get("exnews/blocked", 0)),
+            page_cap_reached=bool(stats.get("exnews/page_cap_reached")),
+            status_counts={
+                key.removeprefix(prefix): int(value)
+                for key, value in stats.items()
+                if key.startswith(prefix)
+            },
+            finish_reason=stats.get("finish_reason"),
+        )
+
+
+def run_crawl(
+    source: str,
+    *,
+    run_id: str,
+    warehouse: Path,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    max_pages: int | None = None,
+    timeout: float = 1800,
+) -> CrawlSummary:
+    """Crawl ``source`` in a child process; a crash or timeout is reported, never raised."""
+    with tempfile.TemporaryDirectory(prefix="exnews-crawl-") as scratch:
+        summary_path = Path(scratch) / "summary.json"
+        command = [sys.executable, "-m", "spiders.crawl", source, "--run-id", run_id]
+        command += ["--warehouse", str(warehouse), "--summary", str(summary_path)]
+        if since is not None:
+            command += ["--since", since.isoformat()]
+        if until is not None:
+            command += ["--until", until.isoformat()]
+        if max_pages is not None:
+            command += ["--max-pages", str(max_pages)]
+        child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        error = None
+        try:
+            _, stderr = child.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            child.send_signal(signal.SIGTERM)  # Scrapy closes the spider and flushes
+            try:
+                _, stderr = child.communicate(timeout=GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                _, stderr = child.communicate()
+            error = f"crawl timed out after {timeout:.0f} s"
+        if summary_path.exists():
+            summary = CrawlSummary(**json.loads(summary_path.read_text()))
+        else:
+            summary = CrawlSummary(source=source)
+        if child.returncode != 0 and error is None:
+            tail = stderr.decode(errors="replace").strip().splitlines()[-5:]
+            error = f"crawl exited with code {child.returncode}: " + " | ".join(tail)
+        summary.error = error or summary.error
+        return summary
+
+
+def _crawl(arguments: argparse.Namespace) -> CrawlSummary:
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("spiders.settings", priority="project")
+    settings.set("EXNEWS_WAREHOUSE", arguments.warehouse, priority="cmdline")
+    settings.set("EXNEWS_RUN_ID", arguments.run_id, priority="cmdline")
+    process = CrawlerProcess(settings, install_root_handler=True)
+    crawler = process.create_crawler(arguments.source)
+    spider_arguments = {"since": arguments.since, "until": arguments.until}
+    if arguments.max_pages is not None:
+        spider_arguments["max_pages"] = arguments.max_pages
+    process.crawl(crawler, **spider_arguments)
+    process.start()
+    return CrawlSummary.from_stats(arguments.source, crawler.stats.get_stats())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m spiders.crawl", description=__doc__)
+    parser.add_argument("source")
+    parser.add_argument("--run-id", required=True)
+    parser.add_argument("--warehouse", default=os.environ.get("EXNEWS_WAREHOUSE", "data"))
+    parser.add_argument("--since")
+    parser.add_argument("--until")
+    parser.add_argument("--max-pages", type=int)
+    parser.add_argument("--summary", type=Path)
+    arguments = parser.parse_args(argv)
+    summary = _crawl(arguments)
+    text = json.dumps(asdict(summary), indent=1)
+    if arguments.summary:
+        arguments.summary.write_text(text)
+    else:
+        print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""What spiders yield: payloads to keep verbatim, and fetches that failed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class RawPage:
+    """One HTTP payload that produced something, with the real URL and the fetch metadata."""
+
+    source: str
+    feed: str
+    page_kind: str
+    url: str
+    fetched_at: datetime
+    status: int
+    content_type: str | None
+    headers: dict[str, str]
+    body: bytes
+    native_id: str | None = None
+    context: str | None = None
+
+
+@dataclass
+class FetchFailure:
+    """A request that gave no usable response; it becomes a ``quarantine`` row."""
+
+    source: str
+    url: str
+    error_type: str
+    error: str
+    failed_at: datetime
+    status: int | None = None
+    native_id: str | None = None
+    blocked: bool = field(default=False)

@@ -1,0 +1,55 @@
+"""Scrapy defaults for every exnews crawl: polite, bounded, honest."""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "exnews"
+SPIDER_MODULES = ["spiders.sources"]
+
+USER_AGENT = "exnews/0.1 (+https://github.com/exnews/exnews; exchange-news archiver)"
+ROBOTSTXT_OBEY = True
+
+# One or two requests at a time per host, adapting to the server's latency.
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = float(os.environ.get("EXNEWS_DOWNLOAD_DELAY", "0.5"))
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = DOWNLOAD_DELAY
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+
+# Retries with exponential backoff that honours Retry-After; other 4xx are final.
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
+RETRY_BACKOFF_BASE = float(os.environ.get("EXNEWS_RETRY_BACKOFF_BASE", "2.0"))
+RETRY_BACKOFF_MAX = 120.0
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "spiders.middlewares.RetryAfterMiddleware": 550,
+}
+DOWNLOAD_HANDLERS = {
+    "http": "spiders.connect_to.ConnectToDownloadHandler",
+    "https": "spiders.connect_to.ConnectToDownloadHandler",
+}
+# "HOST=BASE,..." with HOST a host name or "*": like curl's --connect-to.
+CONNECT_TO = os.environ.get("EXNEWS_CONNECT_TO", "")
+
+ITEM_PIPELINES = {"spiders.pipelines.RawPageWriter": 300}
+
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = os.environ.get("EXNEWS_LOG_LEVEL", "INFO")
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+
+# exnews: where pages go and which run they belong to (set by spiders.crawl).
+EXNEWS_WAREHOUSE = os.environ.get("EXNEWS_WAREHOUSE", "data")
+EXNEWS_RUN_ID = ""
+EXNEWS_MAX_PAGES = 20

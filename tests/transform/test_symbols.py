@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+from importlib.resources import files
+
+import pytest
+
+from transform.symbols import QUOTE_ASSETS, Symbols, find_symbols
+
+
+@pytest.mark.parametrize(
+    ("text", "coins", "pairs"),
+    [
+        (
+            "Binance Will List Pudgy Penguins (PENGU) with Seed Tag Applied",
+            ("PENGU",),
+            (),
+        ),
+        ("Binance Will Add Worldcoin(WLD) on Earn, Convert and Margin", ("WLD",), ()),
+        (
+            "Binance Will Delist ANT, MULTI, VAI, XMR on 2024-02-20",
+            ("ANT", "MULTI", "VAI", "XMR"),
+            (),
+        ),
+        ("Binance Will Add ABC and XYZ on Earn", ("ABC", "XYZ"), ()),
+        ("Binance Will Delist FOO, BAR & BAZ", ("FOO", "BAR", "BAZ"), ()),
+        ("Binance Will Add NEW, ALL and FOO to Simple Earn", ("FOO",), ()),
+        (
+            "Binance Futures Will Launch USDⓈ-M ALPACAUSDT Perpetual Contract",
+            ("ALPACA", "USDT"),
+            ("ALPACA/USDT",),
+        ),
+        (
+            "Binance Futures Will Delist BTCUSDT Perpetual and 1000PEPEUSDT Perpetual",
+            ("BTC", "USDT", "1000PEPE"),
+            ("BTC/USDT", "1000PEPE/USDT"),
+        ),
+        (
+            "At 2025-03-14 03:00 (UTC): AAVE/BTC, CAKE/USDC, LINK/BNB and OP/FDUSD",
+            ("AAVE", "BTC", "CAKE", "USDC", "LINK", "BNB", "OP", "FDUSD"),
+            ("AAVE/BTC", "CAKE/USDC", "LINK/BNB", "OP/FDUSD"),
+        ),
+        (
+            "Binance Will Open Trading for BTC-USDT, ETH_USDC and SOL/TRY",
+            ("BTC", "USDT", "ETH", "USDC", "SOL", "TRY"),
+            ("BTC/USDT", "ETH/USDC", "SOL/TRY"),
+        ),
+        (
+            "Binance Will Delist USDT/UAH and Close EUR Deposits for USD Accounts",
+            ("USDT", "UAH"),
+            ("USDT/UAH",),
+        ),
+        (
+            "BTCEUR, BNBTRY and ETHUSD trade at 03:00",
+            ("BTC", "EUR", "BNB", "TRY", "ETH", "USD"),
+            ("BTC/EUR", "BNB/TRY", "ETH/USD"),
+        ),
+        (
+            "ETH/BTC first, then BTC/USDT, then ETH/BTC again",
+            ("ETH", "BTC", "USDT"),
+            ("ETH/BTC", "BTC/USDT"),
+        ),
+        ("Binance Will Add WBETH as a Collateral Asset", ("WBETH",), ()),
+        ("NFT/USDT and NFTUSDT stay, a bare NFT does not", ("NFT", "USDT"), ("NFT/USDT",)),
+        ("Stake WBETH, BETH or STETH", (), ()),
+        ("Harmony (ONE), Notcoin (NOT) and Magic Eden (ME) join", ("ONE", "NOT", "ME"), ()),
+        ("Binance Will List Sonic (S); see Section (B)", ("S",), ()),
+        ("Cashtags $AIBOT and $1INCH, but not $btc, $5K, $100 or $USD", ("AIBOT", "1INCH"), ()),
+    ],
+)
+def test_find_symbols(text: str, coins: tuple[str, ...], pairs: tuple[str, ...]) -> None:
+    assert find_symbols(text) == Symbols(coins=coins, pairs=pairs)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Notice of Removal of Spot Trading Pairs - 2026-10-02",
+        "Binance Futures Will Delist Multiple USDⓈ-M Perpetual Contracts (2026-10-05)",
+        "ONE ALL IT FOR GAS NOT ME USD API UTC KYC NFT ETF VIP FAQ USDⓈ-M COIN-M ERC-20",
+        "Binance Will List ONE, ALL and NOT",
+        "Binance Will Launch VIP, API and KYC Upgrades",
+        "Trading starts 2026-10-02 03:00 (UTC+2); Know Your Customer (KYC) (FAQ) (UTC) apply",
+        "COUNTRY ENTRY REGISTRY TEETH AMATEUR BENEATH",
+        "USD (USD) and Euro (EUR) are fiat; $EUR too",
+        "cbBTC and wstETH are mixed case",
+    ],
+)
+def test_no_false_positives(text: str) -> None:
+    assert find_symbols(text) == Symbols(coins=(), pairs=())
+
+
+def test_symbols_is_frozen() -> None:
+    symbols = find_symbols("BTC/USDT")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        symbols.pairs = ()  # type: ignore[misc]
+
+
+def test_asset_list_is_well_formed_and_covers_quotes() -> None:
+    data = (files("transform") / "data" / "assets.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(data)))
+    assert list(rows[0]) == ["symbol", "name", "kind"]
+    symbols = [row["symbol"] for row in rows]
+    assert len(symbols) == len(set(symbols)) > 300
+    assert {row["kind"] for row in rows} == {"crypto", "stablecoin", "fiat"}
+    assert all(row["symbol"] == row["symbol"].upper() and row["name"] for row in rows)
+    assert set(symbols) >= QUOTE_ASSETS

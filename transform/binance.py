@@ -1,0 +1,123 @@
+"""Binance announcement CMS: list pages give partial articles, detail pages full ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from transform.binance_body import render_body
+from transform.category import category_from_title
+from transform.ids import article_id
+from transform.model import Article, Page, PayloadError
+from transform.symbols import find_symbols
+from transform.times import from_epoch_ms
+
+SOURCE = "binance"
+LANGUAGE = "en"
+ARTICLE_URL = "https://www.binance.com/en/support/announcement/detail/{code}"
+
+# catalogId -> our taxonomy; None lets the title rules decide.
+CATEGORY_BY_CATALOG: dict[int, str | None] = {
+    48: "listing",
+    49: None,
+    50: "listing",
+    51: "trading_rules",
+    93: "promotion",
+    128: "airdrop",
+    157: "maintenance",
+    161: "delisting",
+}
+
+
+def _data(page: Page) -> Any:
+    try:
+        payload = page.json()
+    except ValueError as error:
+        raise PayloadError(f"not JSON: {error}") from error
+    if not isinstance(payload, dict) or payload.get("code") != "000000":
+        code = payload.get("code") if isinstance(payload, dict) else None
+        message = payload.get("message") if isinstance(payload, dict) else None
+        raise PayloadError(f"Binance API answered code {code!r}: {message or 'no data'}")
+    return payload.get("data")
+
+
+def _article(
+    page: Page,
+    code: str,
+    title: str,
+    released_ms: int | None,
+    catalog: tuple[int | None, str | None],
+) -> Article:
+    catalog_id, catalog_name = catalog
+    category = CATEGORY_BY_CATALOG.get(catalog_id) if catalog_id is not None else None
+    symbols = find_symbols(title)
+    return Article(
+        article_id=article_id(SOURCE, code, LANGUAGE, ARTICLE_URL.format(code=code)),
+        source=SOURCE,
+        exchange="binance",
+        feed="announcements",
+        native_id=code,
+        url=ARTICLE_URL.format(code=code),
+        fetched_at=page.fetched_at,
+        raw_ref=page.raw_id,
+        language=LANGUAGE,
+        title=title.strip(),
+        published_at=from_epoch_ms(released_ms),
+        category=category or category_from_title(title),
+        source_categories=[catalog_name] if catalog_name else [],
+        coins=list(symbols.coins),
+        pairs=list(symbols.pairs),
+        translated=False,
+    )
+
+
+def parse_list(page: Page) -> list[Article]:
+    """Every entry of a catalog page, as a partial article (title and time only)."""
+    data = _data(page)
+    try:
+        catalogs = data["catalogs"]
+    except (TypeError, KeyError) as error:
+        raise PayloadError("list payload has no data.catalogs") from error
+    articles = []
+    for catalog in catalogs:
+        for entry in catalog.get("articles") or []:
+            article = _article(
+                page,
+                entry["code"],
+                entry["title"],
+                entry.get("releaseDate"),
+                (catalog.get("catalogId"), catalog.get("catalogName")),
+            )
+            article.partial = True
+            articles.append(article)
+    return articles
+
+
+def parse_detail(page: Page) -> Article:
+    """One article with its body; the catalog comes from the detail itself."""
+    data = _data(page)
+    if not isinstance(data, dict) or not data.get("code") or not data.get("title"):
+        raise PayloadError("detail payload lacks data.code or data.title")
+    if not isinstance(data.get("body"), str):
+        raise PayloadError("detail payload has no body string")
+    rendered = render_body(data["body"])
+    article = _article(
+        page,
+        data["code"],
+        data["title"],
+        data.get("publishDate"),
+        (data.get("firstCatalogId"), data.get("firstCatalogName")),
+    )
+    symbols = find_symbols(f"{article.title}\n{rendered.text}")
+    article.body_text = rendered.text
+    article.body_markdown = rendered.markdown
+    article.coins = list(symbols.coins)
+    article.pairs = list(symbols.pairs)
+    return article
+
+
+def parse(page: Page) -> list[Article]:
+    if page.page_kind == "list":
+        return parse_list(page)
+    if page.page_kind == "detail":
+        return [parse_detail(page)]
+    raise PayloadError(f"unknown Binance page kind {page.page_kind!r}")

@@ -1,0 +1,98 @@
+"""What transform takes (a stored page) and gives (articles with their mentions and comments)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Page:
+    """One stored HTTP payload, as the raw layer keeps it."""
+
+    raw_id: str
+    source: str
+    page_kind: str
+    url: str
+    fetched_at: datetime
+    body: bytes
+    status: int = 200
+    feed: str | None = None
+    native_id: str | None = None
+    content_type: str | None = None
+    context: str | None = None
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def context_value(self, key: str) -> Any:
+        return json.loads(self.context).get(key) if self.context else None
+
+
+@dataclass
+class Mention:
+    kind: str
+    text: str
+    value: str
+    field: str
+    start_offset: int
+    end_offset: int
+    amount: float | None = None
+    unit: str | None = None
+
+
+@dataclass
+class Comment:
+    comment_id: str
+    text: str
+    author: str | None = None
+    author_badges: list[str] = field(default_factory=list)
+    posted_at: datetime | None = None
+    posted_at_text: str | None = None
+    reply_count: int | None = None
+    like_count: int | None = None
+
+
+@dataclass
+class Article:
+    """One article as a page shows it; ``partial`` when the page only lists it."""
+
+    article_id: str
+    source: str
+    exchange: str
+    native_id: str
+    url: str
+    fetched_at: datetime
+    raw_ref: str
+    partial: bool = False
+    feed: str | None = None
+    language: str | None = None
+    title: str | None = None
+    summary: str | None = None
+    body_text: str | None = None
+    body_markdown: str | None = None
+    author: str | None = None
+    published_at: datetime | None = None
+    updated_at: datetime | None = None
+    category: str | None = None
+    source_categories: list[str] = field(default_factory=list)
+    coins: list[str] = field(default_factory=list)
+    pairs: list[str] = field(default_factory=list)
+    engagement: dict[str, int | None] | None = None
+    translated: bool | None = None
+    fingerprint: str | None = None
+    mentions: list[Mention] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+
+    def row(self) -> dict[str, Any]:
+        """The ``articles`` columns of this article."""
+        values = asdict(self)
+        for name in ("partial", "mentions", "comments"):
+            values.pop(name)
+        return values
+
+
+class PayloadError(ValueError):
+    """The payload is not what the source's format promises (changed layout, API error)."""

@@ -1,0 +1,148 @@
+"""Coins and trading pairs named in Binance announcement titles and bodies.
+
+Announcements are full of uppercase words that are also tickers (ONE, ALL, GAS, UTC-dated
+times), so a bare uppercase word is never a coin: only pairs, ``Name (TICKER)``, cashtags and
+the ticker list of a "Will List/Delist ..." sentence count.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+
+QUOTE_ASSETS = frozenset(
+    {"USDT", "USDC", "FDUSD", "BUSD", "TUSD", "USD1", "USDP", "DAI", "EURI", "AEUR", "USD"}
+    | {"BTC", "ETH", "BNB", "TRX", "XRP", "DOGE"}
+    | {"TRY", "EUR", "BRL", "JPY", "UAH", "ARS", "MXN", "PLN", "ZAR", "COP", "CZK", "IDR"}
+    | {"NGN", "RUB", "GBP", "AUD"}
+)
+# No English word or token name ends in these, so "ALPACAUSDT" splits even though ALPACA is
+# unknown; other quotes need a known base ("COUNTRY" is not COUN/TRY, "TEETH" not TE/ETH).
+_OPEN_QUOTES = frozenset({"USDT", "USDC", "FDUSD", "BUSD", "TUSD", "USD1", "BTC", "BNB"})
+_QUOTES_LONGEST_FIRST = tuple(sorted(QUOTE_ASSETS, key=len, reverse=True))
+
+# Abbreviations announcements use that are never the coin being talked about.
+_NOT_COINS = frozenset(
+    {"UTC", "GMT", "API", "KYC", "KYB", "AML", "FAQ", "VIP", "ETF", "ETP", "NFT", "APR", "APY"}
+    | {"P2P", "OTC", "TVL", "DEX", "CEX", "AMA", "IEO", "ICO", "IDO", "UID", "URL", "CEO", "TBA"}
+    | {"TBD", "RWA", "DEFI", "DAO", "EU", "EEA", "UK", "US", "USA", "UAE", "SEC", "MICA", "SAFU"}
+)
+# Tickers that are also everyday words: trusted in "Name (TICKER)" or "$TICKER" only.
+_COMMON_WORDS = frozenset(
+    {"ONE", "ALL", "IT", "FOR", "GAS", "NOT", "ME", "AI", "A", "AN", "AND", "THE", "ON", "OR"}
+    | {"TO", "IN", "OF", "AT", "BY", "UP", "GO", "NEW", "NOW", "HOT", "KEY", "FUN", "WIN"}
+    | {"HIGH"}
+)
+
+_TICKER = r"[A-Z0-9]*[A-Z][A-Z0-9]*"
+_SEPARATED = re.compile(
+    r"(?<![A-Za-z0-9])(?P<base>[A-Z0-9]{2,20})[/_-](?P<quote>[A-Z0-9]{2,10})(?![A-Za-z0-9])"
+)
+_TOKEN = re.compile(r"(?<![A-Za-z0-9])[A-Z0-9]{4,30}(?![A-Za-z0-9])")
+_NAMED = re.compile(r"(?<=[A-Za-z0-9.])\s*\((?P<ticker>[A-Z0-9]{1,15})\)")
+_CASHTAG = re.compile(r"(?<![A-Za-z0-9])\$(?P<ticker>[A-Z0-9]{1,15})(?![A-Za-z0-9])")
+_SEP = r"(?:\s*[,&]\s*(?:and\s+)?|\s+and\s+)"
+_LISTED = re.compile(
+    r"\b(?i:(?:de)?list|add|support|launch|remove)(?i:s|es|ed|ing)?\s+"
+    rf"(?P<tickers>{_TICKER}(?:{_SEP}{_TICKER})*)(?=[\s,.;:!?)]|$)"
+)
+_LISTED_TICKER = re.compile(rf"(?<![A-Za-z0-9]){_TICKER}(?![A-Za-z0-9])")
+
+
+@dataclass(frozen=True)
+class Symbols:
+    """Coins and ``BASE/QUOTE`` pairs, each deduplicated in order of first appearance."""
+
+    coins: tuple[str, ...]
+    pairs: tuple[str, ...]
+
+
+def find_symbols(text: str) -> Symbols:
+    """The coins and pairs ``text`` names, by the patterns Binance writes them in."""
+    coins: list[tuple[int, str]] = []
+    pairs: list[tuple[int, str]] = []
+    for start, base, quote in _pairs(text):
+        pairs.append((start, f"{base}/{quote}"))
+        coins += [(start, base), (start + len(base), quote)]
+    for match in _NAMED.finditer(text):
+        if _is_coin(match["ticker"]):
+            coins.append((match.start("ticker"), match["ticker"]))
+    for match in _CASHTAG.finditer(text):
+        ticker = match["ticker"]
+        if _is_coin(ticker) and (ticker[0].isalpha() or ticker in _assets()):
+            coins.append((match.start("ticker"), ticker))
+    for match in _LISTED.finditer(text):
+        offset = match.start("tickers")
+        for ticker in _LISTED_TICKER.finditer(match["tickers"]):
+            if _is_listed_ticker(ticker[0]):
+                coins.append((offset + ticker.start(), ticker[0]))
+    return Symbols(coins=_in_order(coins), pairs=_in_order(pairs))
+
+
+@cache
+def _assets() -> dict[str, str]:
+    """Symbol -> kind (crypto, stablecoin, fiat) from the bundled list."""
+    data = (files("transform") / "data" / "assets.csv").read_text(encoding="utf-8")
+    return {row["symbol"]: row["kind"] for row in csv.DictReader(io.StringIO(data))}
+
+
+def _pairs(text: str) -> list[tuple[int, str, str]]:
+    """(offset, base, quote) of separated pairs (QNT/BTC) and concatenated ones (BTCUSDT)."""
+    found: list[tuple[int, str, str]] = []
+    claimed: set[int] = set()
+    for match in _SEPARATED.finditer(text):
+        base, quote = match["base"], match["quote"]
+        if quote in QUOTE_ASSETS and base != quote and _is_base(base):
+            found.append((match.start(), base, quote))
+            claimed.update(range(match.start(), match.end()))
+    for match in _TOKEN.finditer(text):
+        split = None if match.start() in claimed else _split_concatenated(match[0])
+        if split:
+            found.append((match.start(), *split))
+    return sorted(found)
+
+
+def _split_concatenated(token: str) -> tuple[str, str] | None:
+    """``1000PEPEUSDT`` -> (1000PEPE, USDT); a known asset such as WBETH stays whole."""
+    assets = _assets()
+    if token in assets:
+        return None
+    for quote in _QUOTES_LONGEST_FIRST:
+        base = token.removesuffix(quote)
+        if base != token and _is_base(base) and (quote in _OPEN_QUOTES or base in assets):
+            return base, quote
+    return None
+
+
+def _is_base(symbol: str) -> bool:
+    """Dates (2026-10) and one-letter fragments are not pair bases; NFT/USDT (APENFT) is."""
+    return len(symbol) >= 2 and any(c.isalpha() for c in symbol)
+
+
+def _is_coin(ticker: str) -> bool:
+    """Fiat counts only inside a pair; one-letter tickers only when known (Sonic's S)."""
+    kind = _assets().get(ticker)
+    return (
+        any(c.isalpha() for c in ticker)
+        and ticker not in _NOT_COINS
+        and kind != "fiat"
+        and (len(ticker) >= 2 or kind is not None)
+    )
+
+
+def _is_listed_ticker(ticker: str) -> bool:
+    """A concatenated pair in the list (ALPACAUSDT) is a pair, already counted as such."""
+    return (
+        len(ticker) >= 2
+        and _is_coin(ticker)
+        and ticker not in _COMMON_WORDS
+        and _split_concatenated(ticker) is None
+    )
+
+
+def _in_order(hits: list[tuple[int, str]]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(value for _, value in sorted(hits)))

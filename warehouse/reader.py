@@ -1,0 +1,51 @@
+"""Stream stored raw pages back out, in bounded batches, for transform and reprocess."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from warehouse.layout import table_files
+from warehouse.schemas import TABLES
+
+
+def iter_raw_pages(
+    root: Path,
+    source: str,
+    *,
+    run_id: str | None = None,
+    fetched_before: datetime | None = None,
+    batch_rows: int = 256,
+) -> Iterator[dict[str, Any]]:
+    """Raw pages of ``source`` (of one run when given), one by one.
+
+    Detail pages come before list pages: a list entry then only fills what its detail
+    did not give, instead of landing first as a version of its own.
+    """
+    files = table_files(root, TABLES["raw_pages"], source)
+    if not files:
+        return
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")
+    conditions, parameters = [], [[str(path) for path in files]]
+    if run_id is not None:
+        conditions.append("run_id = ?")
+        parameters.append(run_id)
+    if fetched_before is not None:
+        conditions.append("fetched_at < ?")
+        parameters.append(fetched_before)
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    reader = connection.sql(
+        f"""
+        SELECT * EXCLUDE (headers) FROM read_parquet(?, union_by_name = true) {where}
+        QUALIFY row_number() OVER (PARTITION BY raw_id ORDER BY fetched_at) = 1
+        ORDER BY page_kind = 'list', fetched_at, raw_id
+        """,
+        params=parameters,
+    ).to_arrow_reader(batch_rows)
+    for batch in reader:
+        yield from batch.to_pylist()

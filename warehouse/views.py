@@ -1,0 +1,92 @@
+"""DuckDB over the Parquet files: the views every reader sees.
+
+Files are append-only, so the views do the deduplication: ``articles`` is the newest
+row per article, ``article_versions`` every distinct content, and a crash or a
+concurrent writer can only leave duplicates that these views hide.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from warehouse.layout import table_files, table_glob, warehouse_root
+from warehouse.schemas import TABLES
+
+_LOGICAL_VIEWS = {
+    "articles": """
+        SELECT * FROM _articles_rows
+        QUALIFY row_number() OVER (
+            PARTITION BY article_id ORDER BY fetched_at DESC, content_hash) = 1""",
+    "article_versions": """
+        SELECT * FROM _articles_rows
+        QUALIFY row_number() OVER (
+            PARTITION BY article_id, content_hash ORDER BY fetched_at) = 1""",
+    "comments": """
+        SELECT * FROM _comments_rows
+        QUALIFY row_number() OVER (PARTITION BY comment_id ORDER BY fetched_at DESC) = 1""",
+    "mentions": """
+        SELECT m.* FROM _mentions_rows AS m
+        SEMI JOIN articles AS a
+            ON m.article_id = a.article_id AND m.content_hash = a.content_hash
+        QUALIFY row_number() OVER (
+            PARTITION BY m.article_id, m.content_hash, m.field, m.kind,
+                         m.start_offset, m.end_offset
+            ORDER BY m.fetched_at) = 1""",
+    "raw_pages": """
+        SELECT * FROM _raw_pages_rows
+        QUALIFY row_number() OVER (PARTITION BY raw_id ORDER BY fetched_at) = 1""",
+    "runs": "SELECT * FROM _runs_rows",
+    "quarantine": """
+        SELECT * FROM _quarantine_rows
+        QUALIFY row_number() OVER (PARTITION BY quarantine_id ORDER BY failed_at) = 1""",
+}
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def create_views(connection: duckdb.DuckDBPyConnection, root: Path) -> None:
+    """(Re)create every view; a table without files yet gets an empty view of its schema."""
+    for name, spec in TABLES.items():
+        rows_view = f"_{name}_rows"
+        if table_files(root, spec):
+            source = (
+                f"SELECT * EXCLUDE (month) FROM read_parquet({_quote(table_glob(root, spec))}, "
+                "hive_partitioning = true, union_by_name = true)"
+            )
+        else:
+            empty = f"_{name}_empty"
+            connection.register(empty, spec.schema.empty_table())
+            source = f"SELECT * FROM {empty}"
+        connection.execute(f"CREATE OR REPLACE VIEW {rows_view} AS {source}")
+    for name, query in _LOGICAL_VIEWS.items():
+        connection.execute(f"CREATE OR REPLACE VIEW {name} AS {query}")
+
+
+def connect(root: str | Path | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with the warehouse views, times in UTC."""
+    connection = duckdb.connect(
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    )
+    connection.execute("SET TimeZone = 'UTC'")
+    create_views(connection, warehouse_root(root))
+    return connection
+
+
+READ_ONLY_TYPES = frozenset({duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN})
+
+
+def read_only_statements(query: str) -> list[duckdb.Statement]:
+    """The query's statements, refusing anything that could write or load."""
+    statements = duckdb.extract_statements(query)
+    if not statements:
+        raise ValueError("empty query")
+    for statement in statements:
+        if statement.type not in READ_ONLY_TYPES:
+            raise ValueError(
+                f"only read-only queries (SELECT, EXPLAIN) are allowed, not {statement.type.name}"
+            )
+    return statements

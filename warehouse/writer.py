@@ -1,0 +1,107 @@
+"""Atomic, append-only Parquet writes.
+
+Every batch becomes new files with unique names, written under a temporary name and
+renamed into place, so readers and crashes never see a partial file.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from warehouse.layout import month_key, partition_dir
+from warehouse.schemas import SCHEMA_VERSION, TableSpec
+
+Row = Mapping[str, Any]
+
+TEMP_SUFFIX = ".tmp"
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_parquet_atomic(table: pa.Table, directory: Path) -> Path:
+    """Write ``table`` as one new zstd file in ``directory`` and return its final path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    final = directory / f"part-{stamp}-{uuid.uuid4().hex[:12]}.parquet"
+    temporary = final.with_name(f".{final.name}{TEMP_SUFFIX}")
+    with temporary.open("wb") as handle:
+        pq.write_table(table, handle, compression="zstd")
+        handle.flush()
+        os.fsync(handle.fileno())
+    temporary.replace(final)
+    _fsync_dir(directory)
+    return final
+
+
+def _partition_key(spec: TableSpec, row: Row) -> tuple[str | None, str]:
+    moment = row.get(spec.month_column) or row.get("fetched_at")
+    return (row.get("source") if spec.by_source else None, month_key(moment))
+
+
+def write_rows(root: Path, spec: TableSpec, rows: Iterable[Row]) -> list[Path]:
+    """Write rows as one file per partition they fall in."""
+    by_partition: dict[tuple[str | None, str], list[Row]] = defaultdict(list)
+    for row in rows:
+        by_partition[_partition_key(spec, row)].append({"schema_version": SCHEMA_VERSION, **row})
+    written = []
+    for (source, month), partition_rows in sorted(
+        by_partition.items(), key=lambda item: (item[0][0] or "", item[0][1])
+    ):
+        table = pa.Table.from_pylist(partition_rows, schema=spec.schema)
+        written.append(write_parquet_atomic(table, partition_dir(root, spec, source, month)))
+    return written
+
+
+class BatchWriter:
+    """Buffers rows and writes them in bounded batches, so memory stays flat on long runs."""
+
+    def __init__(
+        self, root: Path, spec: TableSpec, max_rows: int = 5_000, max_bytes: int = 64 << 20
+    ) -> None:
+        self.root = root
+        self.spec = spec
+        self.max_rows = max_rows
+        self.max_bytes = max_bytes
+        self.rows_written = 0
+        self._buffer: list[Row] = []
+        self._buffered_bytes = 0
+
+    def add(self, row: Row, size_hint: int = 0) -> None:
+        self._buffer.append(row)
+        self._buffered_bytes += size_hint
+        if len(self._buffer) >= self.max_rows or self._buffered_bytes >= self.max_bytes:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._buffer:
+            write_rows(self.root, self.spec, self._buffer)
+            self.rows_written += len(self._buffer)
+        self._buffer = []
+        self._buffered_bytes = 0
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.flush()
