@@ -106,7 +106,7 @@ def _crawl(arguments: argparse.Namespace) -> CrawlSummary:
     settings.setmodule("spiders.settings", priority="project")
     settings.set("EXNEWS_WAREHOUSE", arguments.warehouse, priority="cmdline")
     settings.set("EXNEWS_RUN_ID", arguments.run_id, priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(arguments.source)
     spider_arguments = {"since": arguments.since, "until": arguments.until}
     if arguments.max_pages is not None:

@@ -6,7 +6,6 @@ import hashlib
 from pathlib import Path
 from typing import Self
 
-from scrapy import Spider
 from scrapy.crawler import Crawler
 
 from spiders.items import FetchFailure, RawPage
@@ -33,10 +32,11 @@ class RawPageWriter:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
-    def open_spider(self, spider: Spider) -> None:
-        self.known = processed_payloads(self.root, spider.name)
+    def open_spider(self) -> None:
+        assert self.crawler.spider is not None
+        self.known = processed_payloads(self.root, self.crawler.spider.name)
 
-    def close_spider(self, spider: Spider) -> None:
+    def close_spider(self) -> None:
         self.pages.flush()
         self.failures.flush()
 

@@ -43,12 +43,16 @@ def fixture_server(
 
 
 @pytest.fixture(scope="session")
-def prefect_backend() -> Iterator[None]:
-    """One temporary Prefect server for the whole session (its cold start is slow)."""
+def prefect_backend() -> Iterator[str]:
+    """One temporary Prefect server for the whole session (its cold start is slow).
+
+    Yields its API URL, for child processes that should use it too.
+    """
+    from prefect.settings import PREFECT_API_URL
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=90):
-        yield
+        yield str(PREFECT_API_URL.value())
 
 
 def captures(exchange: str) -> Path:

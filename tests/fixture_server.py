@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -66,8 +67,13 @@ class FixtureServer(ThreadingHTTPServer):
         return f"http://{host}:{port}"
 
     def route(self, method: str, host: str, path: str, query: dict[str, str]) -> Route | None:
-        candidates = [r for r in self.routes if r.matches(method, host, path, query)]
-        return max(candidates, key=lambda r: (r.host != "*", len(r.query)), default=None)
+        """The most specific matching route; among equals, the one added last."""
+        candidates = [
+            (route.host != "*", len(route.query), index)
+            for index, route in enumerate(self.routes)
+            if route.matches(method, host, path, query)
+        ]
+        return self.routes[max(candidates)[2]] if candidates else None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -78,7 +84,13 @@ class _Handler(BaseHTTPRequestHandler):
         host = (self.headers.get("Host") or "").split(":")[0].lower()
         query = dict(parse_qsl(parts.query))
         self.server.requests.append(
-            {"method": self.command, "host": host, "path": parts.path, "query": query}
+            {
+                "method": self.command,
+                "host": host,
+                "path": parts.path,
+                "query": query,
+                "at": time.monotonic(),
+            }
         )
         route = self.server.route(self.command, host, parts.path, query)
         if route is None:
@@ -99,10 +111,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         self._answer()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._answer()
 
     def log_message(self, format: str, *args: Any) -> None:

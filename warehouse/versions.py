@@ -80,13 +80,13 @@ def stored_versions(root: Path, source: str, article_ids: Sequence[str]) -> dict
     connection = duckdb.connect()
     connection.execute("SET TimeZone = 'UTC'")
     ids = sorted(set(article_ids))
-    table = connection.execute(
+    table = connection.sql(
         """
         SELECT * FROM read_parquet(?, union_by_name = true)
         WHERE article_id IN (SELECT unnest(?))
         QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY fetched_at DESC) = 1
         """,
-        [[str(path) for path in files], ids],
+        params=[[str(path) for path in files], ids],
     ).to_arrow_table()
     return {row["article_id"]: row for row in table.to_pylist()}
 
