@@ -27,7 +27,7 @@ class SourceRun:
 
     @property
     def status(self) -> str:
-        if self.crawl.error:
+        if self.crawl.error or (self.returned_nothing and self.errors):
             return "failed"
         if self.crawl.blocked and not self.crawl.pages_stored + self.crawl.pages_unchanged:
             return "blocked"
