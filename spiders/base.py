@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import scrapy
-from scrapy.http import Response
+from scrapy.http import JsonRequest, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -29,8 +30,10 @@ class WindowedSpider(scrapy.Spider):
 
     exchange: ClassVar[str]
     feed: ClassVar[str]
-    kind: ClassVar[str]
+    kind: ClassVar[str]  # "official API", "site JSON", "RSS" or "HTML"
     endpoints: ClassVar[dict[str, str]]
+    # JSON APIs are not pages: robots.txt, which governs pages, is obeyed for HTML only.
+    api_requests: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -60,6 +63,38 @@ class WindowedSpider(scrapy.Spider):
     def reached_start(self, oldest_on_page: datetime | None) -> bool:
         """Newest-first lists: once a page goes below ``since`` the rest is older still."""
         return self.since is not None and oldest_on_page is not None and oldest_on_page < self.since
+
+    def should_page(
+        self, page_no: int, entries: int, page_size: int, oldest: datetime | None
+    ) -> bool:
+        """Ask for page ``page_no + 1``? Not past a short page, the window's start or the cap."""
+        if entries < page_size or self.reached_start(oldest):
+            return False
+        if page_no >= self.max_pages:
+            self.crawler.stats.inc_value("exnews/page_cap_reached")
+            return False
+        return True
+
+    def request(
+        self,
+        url: str,
+        callback: Callable[..., Any],
+        json_body: dict[str, Any] | None = None,
+        **context: Any,
+    ) -> scrapy.Request:
+        """GET (or POST ``json_body``); ``context`` reaches the callback as keywords.
+
+        A ``native_id`` in the context also names the item in a failed fetch's quarantine row.
+        """
+        options: dict[str, Any] = {
+            "callback": callback,
+            "errback": self.fetch_failed,
+            "cb_kwargs": context,
+            "meta": {"dont_obey_robotstxt": self.api_requests},
+        }
+        if json_body is not None:
+            return JsonRequest(url, data=json_body, **options)
+        return scrapy.Request(url, **options)
 
     def raw_page(
         self,

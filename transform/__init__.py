@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
-from transform import binance
 from transform.model import Article, Comment, Mention, Page, PayloadError
 
 __all__ = ["Article", "Comment", "Mention", "Page", "PayloadError", "parse_page"]
 
-_PARSERS: dict[str, Callable[[Page], list[Article]]] = {
-    binance.SOURCE: binance.parse,
-}
+
+def _parser(source: str) -> Callable[[Page], list[Article]]:
+    """``transform.sources.<source>.parse``: adding a source adds a module, nothing else."""
+    if not source.isidentifier():
+        raise PayloadError(f"no parser for source {source!r}")
+    try:
+        module = importlib.import_module(f"transform.sources.{source}")
+    except ModuleNotFoundError as error:
+        if error.name != f"transform.sources.{source}":
+            raise
+        raise PayloadError(f"no parser for source {source!r}") from error
+    return module.parse
 
 
 def parse_page(page: Page) -> list[Article]:
     """The articles one stored page yields; raises on a payload it cannot read."""
-    try:
-        parser = _PARSERS[page.source]
-    except KeyError as error:
-        raise PayloadError(f"no parser for source {page.source!r}") from error
-    return parser(page)
+    return _parser(page.source)(page)

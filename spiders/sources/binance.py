@@ -11,7 +11,7 @@ import scrapy
 from scrapy.http import Response
 
 from spiders.base import WindowedSpider
-from transform.times import from_epoch_ms
+from transform.dates import parse_datetime
 
 API = "https://www.binance.com/bapi/composite/v1/public/cms/article"
 
@@ -32,7 +32,8 @@ class BinanceSpider(WindowedSpider):
     name = "binance"
     exchange = "binance"
     feed = "announcements"
-    kind = "site JSON (bapi CMS)"
+    kind = "site JSON"
+    api_requests = True
     endpoints: ClassVar[dict[str, str]] = {
         "list": f"{API}/list/query?type=1&catalogId=<id>&pageNo=<n>&pageSize=20",
         "detail": f"{API}/detail/query?articleCode=<code>",
@@ -51,13 +52,8 @@ class BinanceSpider(WindowedSpider):
         query = urlencode(
             {"type": 1, "catalogId": catalog_id, "pageNo": page_no, "pageSize": self.page_size}
         )
-        return scrapy.Request(
-            f"{API}/list/query?{query}",
-            callback=self.parse_list,
-            errback=self.fetch_failed,
-            cb_kwargs={"catalog_id": catalog_id, "page_no": page_no},
-            # An API the site itself serves to browsers; robots.txt governs its pages.
-            meta={"dont_obey_robotstxt": True},
+        return self.request(
+            f"{API}/list/query?{query}", self.parse_list, catalog_id=catalog_id, page_no=page_no
         )
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -73,23 +69,14 @@ class BinanceSpider(WindowedSpider):
             entries = [entry for catalog in catalogs for entry in catalog["articles"]]
         except (ValueError, KeyError, TypeError):
             return  # the stored page is quarantined by transform with the reason
-        dated = [(entry, from_epoch_ms(entry.get("releaseDate"))) for entry in entries]
+        dated = [(entry, parse_datetime(entry.get("releaseDate"))) for entry in entries]
         for entry, moment in dated:
             if self.in_window(moment):
-                yield scrapy.Request(
-                    f"{API}/detail/query?{urlencode({'articleCode': entry['code']})}",
-                    callback=self.parse_detail,
-                    errback=self.fetch_failed,
-                    cb_kwargs={"native_id": entry["code"]},
-                    meta={"dont_obey_robotstxt": True},
-                )
+                url = f"{API}/detail/query?{urlencode({'articleCode': entry['code']})}"
+                yield self.request(url, self.parse_detail, native_id=entry["code"])
         oldest = min((moment for _, moment in dated if moment), default=None)
-        full_page = len(entries) >= self.page_size
-        if full_page and not self.reached_start(oldest):
-            if page_no < self.max_pages:
-                yield self.list_request(catalog_id, page_no + 1)
-            else:
-                self.crawler.stats.inc_value("exnews/page_cap_reached")
+        if self.should_page(page_no, len(entries), self.page_size, oldest):
+            yield self.list_request(catalog_id, page_no + 1)
 
     def parse_detail(self, response: Response, native_id: str) -> Iterator[Any]:
         yield self.raw_page(response, "detail", native_id=native_id)

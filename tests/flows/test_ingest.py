@@ -75,7 +75,7 @@ def test_bad_payloads_are_quarantined_and_the_run_goes_on(
     (fetch, transform) = quarantined
     assert fetch[:3] == ("fetch", MISSING_DETAIL, "HttpError")
     assert "404" in fetch[3]
-    assert transform[:3] == ("transform", MALFORMED, "BodyFormatError")
+    assert transform[:3] == ("transform", MALFORMED, "MarkupError")
     assert "not JSON" in transform[3]
     raw = (
         connect(warehouse)

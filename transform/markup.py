@@ -1,17 +1,19 @@
-"""Binance CMS article bodies: the JSON node tree in ``data.body`` to plain text and Markdown.
+"""Article markup to plain text and Markdown, both from one walk of a node tree.
 
-Binance ships the article as a serialised DOM (``{"node": "root", "child": [...]}``) rather
-than HTML, so this walks that tree directly instead of going through an HTML parser.
+The tree is the shape Binance ships its bodies in (``{"node": "root", "child": [...]}``,
+elements with ``tag``/``attr``/``child``, text nodes with ``text``); HTML from any other
+source is parsed into the same shape, so every source renders lists, tables and links alike.
 """
 
 from __future__ import annotations
 
 import html
-import json
 import re
 import textwrap
 from dataclasses import dataclass
 from typing import Any, NamedTuple
+
+import lxml.html
 
 Node = dict[str, Any]
 
@@ -23,11 +25,14 @@ _BLOCK_TAGS = frozenset(
 _CONTAINER_TAGS = frozenset({"p", "div", "section", "article", "li"})
 _LIST_TAGS = frozenset({"ul", "ol"})
 _INLINE_MARKS = {"strong": "**", "b": "**", "em": "*", "i": "*", "code": "`"}
-_DISCLAIMER = "this is a general"
+# Never content: scripts, styles, forms and the page's own navigation chrome.
+_DROPPED_TAGS = frozenset(
+    {"script", "style", "noscript", "template", "svg", "iframe", "form", "button", "nav"}
+)
 
 
-class BodyFormatError(ValueError):
-    """The body string is not a Binance node tree (Binance changed the format, or sent junk)."""
+class MarkupError(ValueError):
+    """The markup is not a node tree, or holds no text at all."""
 
 
 @dataclass(frozen=True)
@@ -43,27 +48,47 @@ class _Piece(NamedTuple):
     markdown: str
 
 
-def render_body(body: str) -> RenderedBody:
-    """Both renderings of ``data.body``, minus Binance's leading regional disclaimer."""
-    try:
-        tree = json.loads(body)
-    except json.JSONDecodeError as error:
-        raise BodyFormatError(f"body is not JSON: {error}") from error
+def render_tree(tree: Node, drop_leading: str | None = None) -> RenderedBody:
+    """Both renderings of a tree; ``drop_leading`` drops a first block starting so (a notice)."""
     if not isinstance(tree, dict) or tree.get("node") != "root":
-        raise BodyFormatError("body is not a node tree: no root node")
+        raise MarkupError("not a node tree: no root node")
     blocks = _blocks(_children(tree))
-    if blocks and blocks[0].text.lower().startswith(_DISCLAIMER):
+    if blocks and drop_leading and blocks[0].text.lower().startswith(drop_leading.lower()):
         blocks = blocks[1:]
     text = "\n\n".join(block.text for block in blocks if block.text)
     if not text:
-        raise BodyFormatError("empty body")
+        raise MarkupError("empty body")
     return RenderedBody(text, "\n\n".join(block.markdown for block in blocks if block.markdown))
+
+
+def html_tree(markup: str | lxml.html.HtmlElement) -> Node:
+    """HTML (a fragment or a page's element) as a node tree, without scripts and chrome."""
+    if isinstance(markup, str):
+        if not markup.strip():
+            raise MarkupError("empty body")
+        markup = lxml.html.fragment_fromstring(markup, create_parent="div")
+    return {"node": "root", "child": [_element_node(markup)]}
+
+
+def render_html(markup: str | lxml.html.HtmlElement) -> RenderedBody:
+    """Text and Markdown of HTML: lists, tables, headings and links kept."""
+    return render_tree(html_tree(markup))
+
+
+def _element_node(element: lxml.html.HtmlElement) -> Node:
+    children: list[Node] = [{"node": "text", "text": element.text}] if element.text else []
+    for child in element:
+        if isinstance(child.tag, str) and child.tag.lower() not in _DROPPED_TAGS:
+            children.append(_element_node(child))
+        if child.tail:
+            children.append({"node": "text", "text": child.tail})
+    return {"node": "element", "tag": element.tag, "attr": dict(element.attrib), "child": children}
 
 
 def _children(node: Node) -> list[Node]:
     children = node.get("child", [])
     if not isinstance(children, list) or not all(isinstance(child, dict) for child in children):
-        raise BodyFormatError(f"child of a {node.get('node')!r} node is not a list of nodes")
+        raise MarkupError(f"child of a {node.get('node')!r} node is not a list of nodes")
     return children
 
 
@@ -75,7 +100,7 @@ def _raw_text(node: Node) -> str:
     """Binance leaves HTML entities (``&amp;``, ``&nbsp;``) escaped inside text nodes."""
     text = node.get("text", "")
     if not isinstance(text, str):
-        raise BodyFormatError("text node without a string text")
+        raise MarkupError("text node without a string text")
     return html.unescape(text)
 
 

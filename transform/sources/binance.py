@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from transform.binance_body import render_body
 from transform.category import category_from_title
+from transform.dates import parse_datetime
 from transform.ids import article_id
+from transform.markup import MarkupError, RenderedBody, render_tree
 from transform.model import Article, Page, PayloadError
 from transform.symbols import find_symbols
-from transform.times import from_epoch_ms
 
 SOURCE = "binance"
 LANGUAGE = "en"
+DISCLAIMER = "This is a general"
 ARTICLE_URL = "https://www.binance.com/en/support/announcement/detail/{code}"
 
 # catalogId -> our taxonomy; None lets the title rules decide.
@@ -26,6 +28,15 @@ CATEGORY_BY_CATALOG: dict[int, str | None] = {
     157: "maintenance",
     161: "delisting",
 }
+
+
+def render_body(body: str) -> RenderedBody:
+    """Both renderings of ``data.body``, minus Binance's leading regional disclaimer."""
+    try:
+        tree = json.loads(body)
+    except json.JSONDecodeError as error:
+        raise MarkupError(f"body is not JSON: {error}") from error
+    return render_tree(tree, drop_leading=DISCLAIMER)
 
 
 def _data(page: Page) -> Any:
@@ -61,7 +72,7 @@ def _article(
         raw_ref=page.raw_id,
         language=LANGUAGE,
         title=title.strip(),
-        published_at=from_epoch_ms(released_ms),
+        published_at=parse_datetime(released_ms),
         category=category or category_from_title(title),
         source_categories=[catalog_name] if catalog_name else [],
         coins=list(symbols.coins),

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from transform.binance_body import BodyFormatError, RenderedBody, render_body
+from transform.markup import MarkupError, RenderedBody
+from transform.sources.binance import render_body
 from transform.symbols import find_symbols
 
 CAPTURES = Path("/work/shared/reference/captures/binance")
@@ -159,7 +160,7 @@ def test_unknown_node_kinds_are_skipped_and_result_is_frozen() -> None:
     ],
 )
 def test_malformed_bodies_raise(raw: str, message: str) -> None:
-    with pytest.raises(BodyFormatError, match=message) as caught:
+    with pytest.raises(MarkupError, match=message) as caught:
         render_body(raw)
     assert isinstance(caught.value, ValueError)
 

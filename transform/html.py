@@ -1,0 +1,156 @@
+"""Any HTML article page: metadata from JSON-LD, OpenGraph and ``<time>``, body from the
+page's embedded JSON where a source rule knows it, otherwise trafilatura's boilerplate removal.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import lxml.html
+import trafilatura
+
+from transform.dates import parse_datetime
+from transform.model import PayloadError
+
+_ARTICLE_TYPES = frozenset({"NewsArticle", "Article", "BlogPosting", "Report", "TechArticle"})
+
+
+@dataclass(frozen=True)
+class PageMetadata:
+    """What the page says about itself, JSON-LD first, then OpenGraph, then plain HTML."""
+
+    title: str | None = None
+    summary: str | None = None
+    author: str | None = None
+    published_at: datetime | None = None
+    updated_at: datetime | None = None
+    language: str | None = None
+    canonical_url: str | None = None
+    body_text: str | None = None
+
+
+@dataclass(frozen=True)
+class HtmlArticle:
+    metadata: PageMetadata
+    body_text: str
+    body_markdown: str
+
+
+def parse_document(html: str | bytes) -> lxml.html.HtmlElement:
+    if not html or not html.strip():
+        raise PayloadError("empty HTML page")
+    try:
+        return lxml.html.document_fromstring(html)
+    except (ValueError, lxml.etree.ParserError) as error:
+        raise PayloadError(f"unreadable HTML: {error}") from error
+
+
+def script_json(document: lxml.html.HtmlElement, script_id: str) -> Any | None:
+    """The JSON of ``<script id=script_id>`` (``__NEXT_DATA__``, ``appState``, ...), if any."""
+    for script in document.xpath(f'//script[@id="{script_id}"]'):
+        try:
+            return json.loads(script.text_content())
+        except json.JSONDecodeError as error:
+            raise PayloadError(f"script #{script_id} is not JSON: {error}") from error
+    return None
+
+
+def _json_ld_articles(document: lxml.html.HtmlElement) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for script in document.xpath('//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(script.text_content())
+        except json.JSONDecodeError:
+            continue  # a broken JSON-LD block is common and not the article's fault
+        stack = data if isinstance(data, list) else [data]
+        while stack:
+            item = stack.pop(0)
+            if not isinstance(item, dict):
+                continue
+            stack += item.get("@graph", [])
+            kinds = item.get("@type")
+            kinds = set(kinds) if isinstance(kinds, list) else {kinds}
+            if kinds & _ARTICLE_TYPES:
+                found.append(item)
+    return found
+
+
+def _meta(document: lxml.html.HtmlElement, *names: str) -> str | None:
+    for name in names:
+        for value in document.xpath(f'//meta[@property="{name}" or @name="{name}"]/@content'):
+            if value.strip():
+                return value.strip()
+    return None
+
+
+def _author(value: Any) -> str | None:
+    if isinstance(value, list):
+        names = [_author(item) for item in value]
+        return ", ".join(name for name in names if name) or None
+    if isinstance(value, dict):
+        return value.get("name")
+    return value if isinstance(value, str) else None
+
+
+def page_metadata(document: lxml.html.HtmlElement) -> PageMetadata:
+    ld = next(iter(_json_ld_articles(document)), {})
+    times = document.xpath("//time/@datetime")
+    titles = document.xpath("//h1")
+    return PageMetadata(
+        title=ld.get("headline")
+        or _meta(document, "og:title", "twitter:title")
+        or (titles[0].text_content().strip() if titles else None)
+        or (document.findtext(".//title") or "").strip()
+        or None,
+        summary=ld.get("description") or _meta(document, "og:description", "description"),
+        author=_author(ld.get("author")) or _meta(document, "article:author", "author"),
+        published_at=parse_datetime(
+            ld.get("datePublished")
+            or _meta(document, "article:published_time", "pubdate")
+            or (times[0] if times else None)
+        ),
+        updated_at=parse_datetime(
+            ld.get("dateModified") or _meta(document, "article:modified_time")
+        ),
+        language=(ld.get("inLanguage") or document.get("lang") or "").split("-")[0] or None,
+        canonical_url=next(iter(document.xpath('//link[@rel="canonical"]/@href')), None),
+        body_text=ld.get("articleBody"),
+    )
+
+
+def _clean(text: str | None) -> str:
+    return re.sub(r"\n{3,}", "\n\n", text or "").strip()
+
+
+def _drop_title(body: str, title: str) -> str:
+    first, _, rest = body.partition("\n")
+    return rest.strip() if first.lstrip("# ").strip() == title.strip() else body
+
+
+def extract_article(html: str | bytes, url: str | None = None) -> HtmlArticle:
+    """Metadata and main text of an article page whose layout no source rule knows."""
+    document = parse_document(html)
+    metadata = page_metadata(document)
+    options = {
+        "url": url,
+        "include_tables": True,
+        "include_comments": False,
+        "favor_precision": True,
+    }
+    text = _clean(trafilatura.extract(html, output_format="txt", **options))
+    markdown = _clean(
+        trafilatura.extract(
+            html, output_format="markdown", include_links=True, include_formatting=True, **options
+        )
+    )
+    if metadata.title:  # trafilatura keeps the page's h1; the title has its own column
+        text, markdown = _drop_title(text, metadata.title), _drop_title(markdown, metadata.title)
+    if not text and metadata.body_text:
+        text = markdown = _clean(metadata.body_text)
+    if not text:
+        raise PayloadError("no article text found on the page")
+    return HtmlArticle(metadata, text, markdown or text)
