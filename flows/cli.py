@@ -6,7 +6,7 @@ import csv
 import json
 import os
 import sys
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import typer
@@ -107,6 +107,39 @@ def backfill(
         end=end.date(),
         max_pages=max_pages,
     )
+
+
+def _age(moment: datetime | None, now: datetime) -> str:
+    if moment is None:
+        return "never"
+    hours = (now - moment).total_seconds() / 3600
+    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} d"
+
+
+@app.command()
+def sources(warehouse: WarehouseOption = None) -> None:
+    """Every source: its endpoints, kind, last run and freshness in the warehouse."""
+    from spiders.registry import source_names, spider_class
+    from warehouse.layout import warehouse_root
+    from warehouse.state import source_activity
+
+    activity = source_activity(warehouse_root(warehouse))
+    now = datetime.now(UTC)
+    table = Table("source", "kind", "endpoints", "last run", "status", "newest item", "articles")
+    for name in source_names():
+        spider = spider_class(name)
+        seen = activity.get(name, {})
+        endpoints = "\n".join(f"{role}: {url}" for role, url in spider.endpoints.items())
+        table.add_row(
+            name,
+            spider.kind,
+            endpoints,
+            _age(seen.get("last_run_at"), now) + (" ago" if seen.get("last_run_at") else ""),
+            str(seen.get("last_status") or ""),
+            _age(seen.get("newest_published_at"), now),
+            str(seen.get("articles", 0)),
+        )
+    console.print(table)
 
 
 def _json_default(value: Any) -> str:

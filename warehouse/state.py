@@ -46,3 +46,29 @@ def processed_payloads(root: Path, source: str) -> set[str]:
         """
     ).fetchall()
     return {sha for (sha,) in rows}
+
+
+def source_activity(root: Path) -> dict[str, dict[str, object]]:
+    """Per source: its last run (when, status) and its newest article, from the views."""
+    from warehouse.views import connect
+
+    rows = (
+        connect(root)
+        .execute(
+            """
+            WITH last_runs AS (
+                SELECT source, finished_at AS last_run_at, status AS last_status
+                FROM runs QUALIFY row_number() OVER (
+                    PARTITION BY source ORDER BY finished_at DESC) = 1),
+            newest AS (
+                SELECT source, max(published_at) AS newest_published_at, count(*) AS articles
+                FROM articles GROUP BY source)
+            SELECT coalesce(r.source, n.source) AS source, r.last_run_at, r.last_status,
+                   n.newest_published_at, coalesce(n.articles, 0) AS articles
+            FROM last_runs AS r FULL JOIN newest AS n USING (source)
+            """
+        )
+        .fetchall()
+    )
+    names = ("last_run_at", "last_status", "newest_published_at", "articles")
+    return {row[0]: dict(zip(names, row[1:], strict=True)) for row in rows}

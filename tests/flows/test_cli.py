@@ -75,3 +75,16 @@ def test_an_empty_warehouse_still_has_every_view(warehouse: Path):
                     "-w", str(warehouse))  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[1] == "0"
+
+
+def test_sources_lists_every_spider_with_its_last_run(one_article: Path):
+    write_rows(one_article, TABLES["runs"], [{
+        "run_id": "r1", "flow": "ingest", "source": "binance", "status": "completed",
+        "started_at": datetime(2026, 11, 2, tzinfo=UTC),
+        "finished_at": datetime(2026, 11, 2, 0, 1, tzinfo=UTC),
+    }])  # fmt: skip
+    result = exnews("sources", "-w", str(one_article))
+    assert result.returncode == 0, result.stderr
+    line = next(line for line in result.stdout.splitlines() if line.startswith("│ binance"))
+    assert "completed" in line and line.rstrip(" │").endswith("1")
+    assert "/bapi/composite/v1/public/cms/article/list/query" in result.stdout
