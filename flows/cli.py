@@ -142,6 +142,41 @@ def sources(warehouse: WarehouseOption = None) -> None:
     console.print(table)
 
 
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="Port of the Prefect server and UI")] = 4200,
+    ingest_cron: Annotated[
+        str, typer.Option(help="When the scheduled ingest runs (cron, UTC)")
+    ] = "*/10 * * * *",
+    home: Annotated[str, typer.Option(help="Prefect's home folder")] = ".prefect",
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Prefect server + work pool + deployments + worker on 127.0.0.1, until Ctrl-C."""
+    import time
+    from pathlib import Path
+
+    from flows.serve import prefect_stack
+
+    _use_warehouse(warehouse)
+    home_path = Path(home).resolve()
+    console.print(f"starting Prefect on 127.0.0.1:{port} (home {home_path}) ...")
+    try:
+        with prefect_stack(home_path, port, ingest_cron) as stack:
+            console.print(f"[green]UI:[/green] {stack.ui_url}  (API {stack.api_url})")
+            console.print(
+                "deployments: ingest (cron "
+                f"{ingest_cron}), backfill, reprocess, compact; logs in {home_path}"
+            )
+            console.print("Ctrl-C stops the worker and the server.")
+            while True:
+                time.sleep(1)
+    except KeyboardInterrupt:
+        console.print("stopped.")
+    except RuntimeError as error:
+        errors.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(1) from error
+
+
 def _json_default(value: Any) -> str:
     if isinstance(value, datetime | date):
         return value.isoformat()

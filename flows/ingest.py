@@ -1,16 +1,22 @@
-"""The ``ingest`` and ``backfill`` flows: crawl each source, process its pages, report."""
+"""The ``ingest``, ``backfill`` and ``reprocess`` flows: fetch or re-read, process, report."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_table_artifact
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 
 from flows.process import ProcessResult, Window, process_pages
-from flows.report import SourceRun, report_table
+from flows.report import SourceRun, report_markdown, report_table
 from spiders.crawl import CrawlSummary, run_crawl
 from spiders.registry import source_names
 from warehouse.layout import warehouse_root
@@ -20,6 +26,10 @@ from warehouse.state import newest_published_at
 from warehouse.writer import write_rows
 
 DEFAULT_LOOKBACK_HOURS = 72
+BACKFILL_MAX_PAGES = 500
+
+# The sources as a choice, so the Prefect UI's run form offers exactly the known ones.
+Source = StrEnum("Source", {name: name for name in source_names()})  # type: ignore[misc]
 
 
 @task(name="crawl")
@@ -37,19 +47,22 @@ def crawl_source(
 
 
 @task(name="process")
-def process_crawl(source: str, run_id: str, root: Path, window: Window) -> ProcessResult:
-    pages = iter_raw_pages(root, source, run_id=run_id)
+def process_run(
+    source: str, run_id: str, root: Path, window: Window, crawled: bool
+) -> ProcessResult:
+    """The pages this crawl stored, or every stored page when reprocessing."""
+    pages = iter_raw_pages(root, source, run_id=run_id if crawled else None)
     return process_pages(root, source, pages, window=window, run_id=run_id)
 
 
 def run_source(
-    flow_name: str, source: str, root: Path, window: Window, max_pages: int | None
+    flow_name: str, source: str, root: Path, window: Window, max_pages: int | None, fetch: bool
 ) -> SourceRun:
-    """Crawl, process and record one source; failures end up in the report, not raised."""
+    """Crawl (when ``fetch``), process and record one source; failures land in the report."""
     run_id = uuid.uuid4().hex
     started_at = datetime.now(UTC)
-    crawl = crawl_source(source, run_id, root, window, max_pages)
-    processed = process_crawl(source, run_id, root, window)
+    crawl = crawl_source(source, run_id, root, window, max_pages) if fetch else None
+    processed = process_run(source, run_id, root, window, crawled=fetch)
     source_run = SourceRun(
         run_id, flow_name, source, window, started_at, datetime.now(UTC), crawl, processed
     )
@@ -57,9 +70,9 @@ def run_source(
     return source_run
 
 
-def publish(flow_name: str, runs: list[SourceRun]) -> list[dict[str, object]]:
+def publish(flow_name: str, rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The per-source table and a markdown summary as artifacts; warnings in the log."""
     logger = get_run_logger()
-    rows = [source_run.row() for source_run in runs]
     for row in rows:
         if row["message"]:
             logger.warning("%s: %s", row["source"], row["message"])
@@ -68,21 +81,42 @@ def publish(flow_name: str, runs: list[SourceRun]) -> list[dict[str, object]]:
         key=f"{flow_name}-report",
         description=f"exnews {flow_name}: per-source figures of this run",
     )
+    create_markdown_artifact(
+        markdown=report_markdown(flow_name, rows),
+        key=f"{flow_name}-summary",
+        description=f"exnews {flow_name}: summary",
+    )
     return rows
 
 
-def _sources(sources: list[str] | None) -> list[str]:
+def _sources(sources: list[Source] | list[str] | None) -> list[str]:
     known = source_names()
-    chosen = sources or known
+    chosen = [str(source) for source in sources] if sources else known
     unknown = sorted(set(chosen) - set(known))
     if unknown:
         raise ValueError(f"unknown sources {unknown}; known: {', '.join(known)}")
     return chosen
 
 
+def _day(moment: date) -> datetime:
+    return datetime.combine(moment, time(), tzinfo=UTC)
+
+
+def month_chunks(start: date, end: date) -> list[tuple[date, date]]:
+    """``[start, end)`` cut at month boundaries: each chunk a unit that can be re-run alone."""
+    if end <= start:
+        raise ValueError(f"backfill end {end} must be after start {start}")
+    chunks, cursor = [], start
+    while cursor < end:
+        next_month = (cursor.replace(day=1) + timedelta(days=32)).replace(day=1)
+        chunks.append((cursor, min(next_month, end)))
+        cursor = chunks[-1][1]
+    return chunks
+
+
 @flow(name="ingest", log_prints=True)
 def ingest(
-    sources: list[str] | None = None,
+    sources: list[Source] | None = None,
     lookback_hours: int = DEFAULT_LOOKBACK_HOURS,
     max_pages: int | None = None,
     warehouse: str | None = None,
@@ -93,24 +127,51 @@ def ingest(
     for source in _sources(sources):
         newest = newest_published_at(root, source)
         start = newest - timedelta(hours=lookback_hours) if newest else None
-        runs.append(run_source("ingest", source, root, Window(start, None), max_pages))
-    return publish("ingest", runs)
+        runs.append(run_source("ingest", source, root, Window(start, None), max_pages, True))
+    return publish("ingest", [source_run.row() for source_run in runs])
+
+
+@flow(name="backfill-chunk", flow_run_name="backfill {start}..{end}")
+def backfill_chunk(
+    sources: list[str], start: date, end: date, max_pages: int, warehouse: str | None = None
+) -> list[dict[str, object]]:
+    """One month of a backfill: re-running it lands nothing twice."""
+    root = warehouse_root(warehouse)
+    window = Window(_day(start), _day(end))
+    runs = [run_source("backfill", s, root, window, max_pages, True) for s in sources]
+    return [source_run.row() for source_run in runs]
 
 
 @flow(name="backfill", log_prints=True)
 def backfill(
-    sources: list[str],
+    sources: list[Source] | None,
     start: date,
     end: date,
-    max_pages: int | None = None,
+    max_pages: int = BACKFILL_MAX_PAGES,
     warehouse: str | None = None,
 ) -> list[dict[str, object]]:
-    """A fixed window ``[start, end)``: stateless, safe beside scheduled ingests."""
+    """A fixed window ``[start, end)`` in month chunks: stateless, safe beside ingests."""
+    chosen = _sources(sources)
+    chunks = month_chunks(start, end)
+    progress = create_progress_artifact(0.0, description=f"backfill {start}..{end}")
+    rows: list[dict[str, object]] = []
+    for done, (chunk_start, chunk_end) in enumerate(chunks, start=1):
+        rows += backfill_chunk(chosen, chunk_start, chunk_end, max_pages, warehouse)
+        update_progress_artifact(progress, 100.0 * done / len(chunks))
+    return publish("backfill", rows)
+
+
+@flow(name="reprocess", log_prints=True)
+def reprocess(
+    sources: list[Source] | None,
+    start: date,
+    end: date,
+    warehouse: str | None = None,
+) -> list[dict[str, object]]:
+    """Rebuild articles, comments and mentions of ``[start, end)`` from ``raw_pages``."""
     if end <= start:
-        raise ValueError(f"backfill end {end} must be after start {start}")
+        raise ValueError(f"reprocess end {end} must be after start {start}")
     root = warehouse_root(warehouse)
-    window = Window(
-        datetime.combine(start, time(), tzinfo=UTC), datetime.combine(end, time(), tzinfo=UTC)
-    )
-    runs = [run_source("backfill", s, root, window, max_pages) for s in _sources(sources)]
-    return publish("backfill", runs)
+    window = Window(_day(start), _day(end))
+    runs = [run_source("reprocess", s, root, window, None, False) for s in _sources(sources)]
+    return publish("reprocess", [source_run.row() for source_run in runs])

@@ -1,4 +1,4 @@
-"""One ``runs`` row per source per flow run, and the same figures as a Prefect artifact."""
+"""One ``runs`` row per source per flow run, and the same figures as Prefect artifacts."""
 
 from __future__ import annotations
 
@@ -12,39 +12,56 @@ from spiders.crawl import CrawlSummary
 
 @dataclass
 class SourceRun:
+    """What one flow run did for one source; ``crawl`` is None when nothing was fetched."""
+
     run_id: str
     flow: str
     source: str
     window: Window
     started_at: datetime
     finished_at: datetime
-    crawl: CrawlSummary
+    crawl: CrawlSummary | None
     processed: ProcessResult
 
     @property
+    def blocked(self) -> int:
+        return self.crawl.blocked if self.crawl else 0
+
+    @property
     def errors(self) -> int:
+        if self.crawl is None:
+            return 0
         return self.crawl.fetch_failures - self.crawl.blocked + (1 if self.crawl.error else 0)
 
     @property
+    def returned_nothing(self) -> bool:
+        return self.crawl is not None and not self.crawl.pages_stored + self.crawl.pages_unchanged
+
+    @property
     def status(self) -> str:
-        if self.crawl.error or (self.returned_nothing and self.errors):
+        if self.crawl is not None and (self.crawl.error or (self.returned_nothing and self.errors)):
             return "failed"
-        if self.crawl.blocked and not self.crawl.pages_stored + self.crawl.pages_unchanged:
+        if self.blocked and self.returned_nothing:
             return "blocked"
-        if self.errors or self.processed.quarantined or self.crawl.blocked:
+        if self.errors or self.processed.quarantined or self.blocked:
             return "partial"
         return "completed"
 
-    @property
-    def returned_nothing(self) -> bool:
-        return self.crawl.pages_stored + self.crawl.pages_unchanged == 0
-
-    def row(self) -> dict[str, Any]:
+    def messages(self) -> list[str]:
+        """What a person should look at: failures, silence, an uncovered window."""
+        if self.crawl is None:
+            return []
         messages = [self.crawl.error] if self.crawl.error else []
+        if self.blocked:
+            messages.append(f"blocked: {self.blocked} request(s) answered 401/403/451")
         if self.returned_nothing:
             messages.append("source returned nothing")
         if self.crawl.page_cap_reached:
             messages.append("page cap reached: window not fully covered")
+        return messages
+
+    def row(self) -> dict[str, Any]:
+        crawl = self.crawl or CrawlSummary(self.source)
         return {
             "run_id": self.run_id,
             "flow": self.flow,
@@ -55,17 +72,17 @@ class SourceRun:
             "finished_at": self.finished_at,
             "duration_seconds": (self.finished_at - self.started_at).total_seconds(),
             "status": self.status,
-            "requests": self.crawl.requests,
-            "pages_stored": self.crawl.pages_stored,
-            "pages_unchanged": self.crawl.pages_unchanged,
+            "requests": crawl.requests,
+            "pages_stored": crawl.pages_stored,
+            "pages_unchanged": crawl.pages_unchanged,
             "items_seen": self.processed.items_seen,
             "items_new": self.processed.items_new,
             "items_changed": self.processed.items_changed,
             "items_unchanged": self.processed.items_unchanged,
-            "quarantined": self.processed.quarantined + self.crawl.fetch_failures,
+            "quarantined": self.processed.quarantined + crawl.fetch_failures,
             "errors": self.errors,
-            "blocked": self.crawl.blocked,
-            "message": "; ".join(messages) or None,
+            "blocked": self.blocked,
+            "message": "; ".join(self.messages()) or None,
         }
 
 
@@ -78,3 +95,19 @@ REPORT_COLUMNS = (
 def report_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The artifact's table: one row per source, the columns a person scans first."""
     return [{column: row[column] for column in REPORT_COLUMNS} for row in rows]
+
+
+def report_markdown(flow_name: str, rows: list[dict[str, Any]]) -> str:
+    """A short summary for the run page: totals, then each source that needs a look."""
+    new = sum(row["items_new"] for row in rows)
+    changed = sum(row["items_changed"] for row in rows)
+    lines = [
+        f"# exnews {flow_name}",
+        f"{len(rows)} source run(s): {new} new and {changed} changed item(s).",
+        "",
+    ]
+    flagged = [row for row in rows if row["message"] or row["status"] != "completed"]
+    lines += [f"- **{row['source']}** ({row['status']}): {row['message'] or ''}" for row in flagged]
+    if not flagged:
+        lines.append("Every source completed without a warning.")
+    return "\n".join(lines)

@@ -1,0 +1,178 @@
+"""Deployments on a real Prefect server and worker, started from prefect.yaml like a user does."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from flows.serve import PrefectStack, prefect_stack
+from tests.fixture_server import load_routes, serve
+from warehouse import connect
+
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+TERMINAL = {"COMPLETED", "FAILED", "CANCELLED", "CRASHED"}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectStack]:
+    """Server, pool, deployments and a worker whose flow runs reach the fixture server."""
+    home = tmp_path_factory.mktemp("prefect")
+    with serve(load_routes()) as fixtures, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EXNEWS_CONNECT_TO", f"*={fixtures.base_url}")
+        patch.setenv("EXNEWS_DOWNLOAD_DELAY", "0")
+        patch.setenv("EXNEWS_WAREHOUSE", str(home / "warehouse"))
+        with prefect_stack(home, log_dir=Path("tests/output/prefect")) as running:
+            yield running
+
+
+def api(stack: PrefectStack) -> httpx.Client:
+    return httpx.Client(base_url=stack.api_url, timeout=30)
+
+
+def deployment_id(client: httpx.Client, flow: str, name: str) -> str:
+    return client.get(f"/deployments/name/{flow}/{name}").raise_for_status().json()["id"]
+
+
+def start_run(client: httpx.Client, flow: str, name: str, parameters: dict[str, Any]) -> str:
+    answer = client.post(
+        f"/deployments/{deployment_id(client, flow, name)}/create_flow_run",
+        json={"parameters": parameters},
+    )
+    return answer.raise_for_status().json()["id"]
+
+
+def wait_final(client: httpx.Client, flow_run_id: str, timeout: float = 300) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = client.get(f"/flow_runs/{flow_run_id}").raise_for_status().json()
+        if run["state_type"] in TERMINAL:
+            return run
+        time.sleep(1)
+    raise AssertionError(f"flow run {flow_run_id} not finished after {timeout} s")
+
+
+@pytest.mark.prefect
+def test_a_backfill_deployment_run_lands_rows_and_an_artifact(stack: PrefectStack):
+    with api(stack) as client:
+        run_id = start_run(
+            client,
+            "backfill",
+            "backfill",
+            {"sources": ["binance"], "start": "2026-10-01", "end": "2026-11-01"},
+        )
+        run = wait_final(client, run_id)
+        assert run["state_type"] == "COMPLETED", run["state"]
+        artifacts = (
+            client.post(
+                "/artifacts/filter",
+                json={"artifacts": {"flow_run_id": {"any_": [run_id]}}},
+            )
+            .raise_for_status()
+            .json()
+        )
+    assert {"backfill-report", "backfill-summary"} <= {a["key"] for a in artifacts}
+    report = next(a for a in artifacts if a["key"] == "backfill-report")
+    assert "binance" in str(report["data"])
+    warehouse = Path(stack.env["EXNEWS_WAREHOUSE"])
+    published = [
+        row[0]
+        for row in connect(warehouse)
+        .execute("select published_at from articles where source = 'binance'")
+        .fetchall()
+    ]
+    assert published
+    assert all(datetime(2026, 10, 1, tzinfo=UTC) <= p < datetime(2026, 11, 1, tzinfo=UTC)
+               for p in published)  # fmt: skip
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path("tests/output")
+
+
+def browser_or_skip() -> Path:
+    """In CI the browser must be there (.ci/run installs it); elsewhere its absence skips."""
+    if CHROMIUM.exists():
+        return CHROMIUM
+    if os.environ.get("CI"):
+        pytest.fail("CI must run the UI test, but /usr/bin/chromium is missing")
+    pytest.skip("no Chromium at /usr/bin/chromium (apt-get install chromium)")
+
+
+def submitted_run(client: httpx.Client, deployment: str, start: str) -> dict[str, Any]:
+    """The run the form created: the one of this deployment with this ``start``."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        runs = (
+            client.post(
+                "/flow_runs/filter", json={"flow_runs": {"deployment_id": {"any_": [deployment]}}}
+            )
+            .raise_for_status()
+            .json()
+        )
+        matching = [run for run in runs if run["parameters"].get("start") == start]
+        if matching:
+            return matching[0]
+        time.sleep(0.5)
+    raise AssertionError(f"no run of deployment {deployment} with start {start}")
+
+
+@pytest.mark.prefect
+def test_a_backfill_started_from_the_ui_custom_run_form_lands_rows(stack: PrefectStack):
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    executable = browser_or_skip()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    parameters = '{"sources": ["binance"], "start": "2026-11-01", "end": "2026-12-01"}'
+    with api(stack) as client, sync_playwright() as playwright:
+        deployment = deployment_id(client, "backfill", "backfill")
+        browser = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{stack.ui_url}/deployments/deployment/{deployment}")
+        page.get_by_role("button", name="Run", exact=True).click()
+        page.get_by_text("Custom run", exact=True).click()
+        page.get_by_text("Parameters", exact=True).locator("xpath=..").get_by_role(
+            "button"
+        ).first.click()
+        page.get_by_text("Use JSON input", exact=True).click()
+        page.locator("textarea.p-code-input__textarea").fill(parameters)
+        page.get_by_text('"2026-12-01"').wait_for()
+        page.screenshot(path=SHOTS / "ui-backfill-form.png")
+        submitted = time.monotonic()
+        page.get_by_role("button", name="Submit", exact=True).click()
+        run = wait_final(client, submitted_run(client, deployment, "2026-11-01")["id"])
+        elapsed = time.monotonic() - submitted
+        page.goto(f"{stack.ui_url}/runs/flow-run/{run['id']}")
+        page.get_by_text("Completed").first.wait_for()
+        page.screenshot(path=SHOTS / "ui-backfill-run.png", full_page=True)
+        browser.close()
+    (SHOTS / "ui-backfill-timing.txt").write_text(f"submit to completed: {elapsed:.1f} s\n")
+    assert run["state_type"] == "COMPLETED", run["state"]
+    assert run["parameters"] == json.loads(parameters)
+    warehouse = Path(stack.env["EXNEWS_WAREHOUSE"])
+    landed = (
+        connect(warehouse)
+        .execute(
+            """select count(*) from runs where flow = 'backfill' and status <> 'failed'
+           and window_start = '2026-11-01 00:00:00+00' and items_new > 0"""
+        )
+        .fetchone()[0]
+    )
+    assert landed == 1
+
+
+@pytest.mark.prefect
+def test_two_ingest_runs_started_together_do_not_overlap(stack: PrefectStack):
+    with api(stack) as client:
+        runs = [start_run(client, "ingest", "ingest", {"sources": ["binance"]}) for _ in range(2)]
+        states = sorted(wait_final(client, run_id)["state_type"] for run_id in runs)
+    assert states == ["CANCELLED", "COMPLETED"]
