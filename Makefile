@@ -10,7 +10,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
 
-.PHONY: run test demo lint clean
+.PHONY: run test demo serve lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,9 +36,13 @@ demo: $(STAMP)
 		$(BIN)/exnews ingest --warehouse $(DEMO_WAREHOUSE) && \
 	$(BIN)/exnews sql --warehouse $(DEMO_WAREHOUSE) "select source, category, count(*) as articles from articles group by all order by 1, 2"
 
+## serve: Prefect server + worker + deployments on 127.0.0.1:4200 until Ctrl-C
+serve: $(STAMP)
+	$(BIN)/exnews serve
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) $(DEMO_WAREHOUSE)
+	rm -rf $(VENV) $(DEMO_WAREHOUSE) .prefect
