@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import JsonRequest, Response
@@ -80,17 +81,23 @@ class WindowedSpider(scrapy.Spider):
         url: str,
         callback: Callable[..., Any],
         json_body: dict[str, Any] | None = None,
+        page: bool = False,
         **context: Any,
     ) -> scrapy.Request:
         """GET (or POST ``json_body``); ``context`` reaches the callback as keywords.
 
-        A ``native_id`` in the context also names the item in a failed fetch's quarantine row.
+        ``page=True`` marks an HTML page of an API source: robots.txt applies to it. A
+        ``native_id`` in the context names the item in a failed fetch's quarantine row.
         """
+        meta: dict[str, Any] = {"dont_obey_robotstxt": self.api_requests and not page}
+        if urlsplit(url).hostname in (self.custom_settings or {}).get("DOWNLOAD_SLOTS", {}):
+            # AutoThrottle may only slow a host down, never below the delay we set for it.
+            meta["autothrottle_dont_adjust_delay"] = True
         options: dict[str, Any] = {
             "callback": callback,
             "errback": self.fetch_failed,
             "cb_kwargs": context,
-            "meta": {"dont_obey_robotstxt": self.api_requests},
+            "meta": meta,
         }
         if json_body is not None:
             return JsonRequest(url, data=json_body, **options)
@@ -141,3 +148,17 @@ class WindowedSpider(scrapy.Spider):
             native_id=request.cb_kwargs.get("native_id"),
             blocked=status in BLOCKED_STATUSES,
         )
+
+
+class AnnouncementPagesSpider(WindowedSpider):
+    """An official JSON list whose articles are HTML pages (Bybit, Bitget)."""
+
+    def page_request(self, url: str, native_id: str, entry: dict[str, Any]) -> scrapy.Request:
+        """Unlike the JSON API beside it, an HTML page is governed by robots.txt."""
+        return self.request(url, self.parse_detail, page=True, native_id=native_id, entry=entry)
+
+    def parse_detail(
+        self, response: Response, native_id: str, entry: dict[str, Any]
+    ) -> Iterator[Any]:
+        """The list entry travels along: the page may lack its time, type and description."""
+        yield self.raw_page(response, "detail", native_id=native_id, context={"entry": entry})

@@ -33,9 +33,7 @@ class FeedSpider(WindowedSpider):
         return page
 
     def feed_request(self, url: str, feed: str) -> scrapy.Request:
-        request = self.request(url, self.parse_feed, feed=feed)
-        request.meta["dont_obey_robotstxt"] = False  # a feed is a page: robots.txt applies
-        return request
+        return self.request(url, self.parse_feed, page=True, feed=feed)
 
     def parse_feed(self, response: Response, feed: str) -> Iterator[Any]:
         yield self.raw_page(response, "list", feed=feed)

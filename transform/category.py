@@ -30,7 +30,8 @@ _TITLE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("delisting", r"\bdelist|\bremoval of\b.*\bpairs?\b|\bcease trading\b"),
         (
             "listing",
-            r"\bwill (?:list|add|launch)\b.*\b(?:pairs?|token|\([A-Z0-9]{2,}\))|\blisting\b",
+            r"\bwill (?:list|add|launch)\b.*(?:\bpairs?\b|\btokens?\b|\([A-Z0-9]{2,}\))"
+            r"|\blisting\b",
         ),
         ("maintenance", r"\bmaintenance\b|\bupgrade\b|\bhard fork\b"),
         ("deposit_withdrawal", r"\bdeposits?\b|\bwithdrawals?\b"),
@@ -40,7 +41,11 @@ _TITLE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\bleverage\b|\bmargin\b|\btick size\b|\bprice limit|\brules?\b|\bapi\b",
         ),
         ("security", r"\bsecurity\b|\bphishing\b|\bhack|\bexploit"),
-        ("regulation", r"\bregulat|\blicen[cs]e|\bcompliance\b|\bsanction"),
+        (
+            "regulation",
+            r"\bregulat|\blicen[cs]e|\bcompliance\b|\bsanction|\bfraud|\bscams?\b"
+            r"|\bcrackdown|\bmoney laundering|\bsec\b|\bofac\b|诈骗|洗钱|监管",
+        ),
         (
             "promotion",
             r"\bcampaign\b|\bpromotion\b|\bcompetition\b|\brewards?\b|\bwin\b|\bgiveaway",

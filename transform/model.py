@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -96,3 +97,14 @@ class Article:
 
 class PayloadError(ValueError):
     """The payload is not what the source's format promises (changed layout, API error)."""
+
+
+def parse_by_kind(
+    page: Page, parse_list: Callable[[Page], list[Article]], parse_detail: Callable[[Page], Article]
+) -> list[Article]:
+    """A list page gives many (partial) articles, a detail page one."""
+    if page.page_kind == "list":
+        return parse_list(page)
+    if page.page_kind == "detail":
+        return [parse_detail(page)]
+    raise PayloadError(f"unknown {page.source} page kind {page.page_kind!r}")

@@ -107,15 +107,23 @@ def _pairs(text: str) -> list[tuple[int, str, str]]:
 
 
 def _split_concatenated(token: str) -> tuple[str, str] | None:
-    """``1000PEPEUSDT`` -> (1000PEPE, USDT); a known asset such as WBETH stays whole."""
+    """``1000PEPEUSDT`` -> (1000PEPE, USDT); a known asset such as WBETH stays whole.
+
+    A split whose base is a known asset wins (XBTUSD is XBT/USD, not XB/TUSD); otherwise
+    the longest quote does, for new coins quoted in an open quote (USDT, USDC, ...).
+    """
     assets = _assets()
     if token in assets:
         return None
-    for quote in _QUOTES_LONGEST_FIRST:
-        base = token.removesuffix(quote)
-        if base != token and _is_base(base) and (quote in _OPEN_QUOTES or base in assets):
-            return base, quote
-    return None
+    splits = [
+        (token.removesuffix(quote), quote)
+        for quote in _QUOTES_LONGEST_FIRST
+        if token.endswith(quote) and _is_base(token.removesuffix(quote))
+    ]
+    known = [(base, quote) for base, quote in splits if base in assets]
+    if known:
+        return known[0]
+    return next(((base, quote) for base, quote in splits if quote in _OPEN_QUOTES), None)
 
 
 def _is_base(symbol: str) -> bool:

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import scrapy
 from scrapy.http import Response
 
-from spiders.sources.bybit import AnnouncementPagesSpider
+from spiders.base import AnnouncementPagesSpider
 from transform.dates import parse_datetime
 
 API = "https://api.bitget.com/api/v2/public/annoucements"  # sic: the API spells it so

@@ -10,27 +10,11 @@ from urllib.parse import urlencode
 import scrapy
 from scrapy.http import Response
 
-from spiders.base import WindowedSpider
+from spiders.base import AnnouncementPagesSpider
 from transform.sources.bybit import article_uid, entry_time
 
 API = "https://api.bybit.com/v5/announcements/index"
 LOCALE = "en-US"
-
-
-class AnnouncementPagesSpider(WindowedSpider):
-    """An official JSON list whose articles are HTML pages (Bybit, Bitget)."""
-
-    def page_request(self, url: str, native_id: str, entry: dict[str, Any]) -> scrapy.Request:
-        """Unlike the JSON API beside it, an HTML page is governed by robots.txt."""
-        request = self.request(url, self.parse_detail, native_id=native_id, entry=entry)
-        request.meta["dont_obey_robotstxt"] = False
-        return request
-
-    def parse_detail(
-        self, response: Response, native_id: str, entry: dict[str, Any]
-    ) -> Iterator[Any]:
-        """The list entry travels along: the page may lack its time, type and description."""
-        yield self.raw_page(response, "detail", native_id=native_id, context={"entry": entry})
 
 
 class BybitSpider(AnnouncementPagesSpider):

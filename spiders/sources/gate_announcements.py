@@ -67,9 +67,8 @@ class GateAnnouncementsSpider(WindowedSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         prefix = "" if self.lang == "en" else f"/{self.lang}"
-        request = self.request(f"{SITE}{prefix}/announcements", self.parse_index)
+        request = self.request(f"{SITE}{prefix}/announcements", self.parse_index, page=True)
         request.errback = self.index_failed
-        request.meta["dont_obey_robotstxt"] = False  # a page, not an API
         request.headers["Accept"] = "text/html"
         yield request
 

@@ -95,11 +95,13 @@ class OkxSpider(WindowedSpider):
             if self.in_window(entry_time(entry)) and entry.get("url"):
                 slug = article_slug(entry["url"])
                 # The same article in two types' lists is fetched once (Scrapy's dupefilter).
-                request = self.request(
-                    HELP_URL.format(slug=slug), self.parse_detail, native_id=slug, entry=entry
+                yield self.request(
+                    HELP_URL.format(slug=slug),
+                    self.parse_detail,
+                    page=True,
+                    native_id=slug,
+                    entry=entry,
                 )
-                request.meta["dont_obey_robotstxt"] = False  # an HTML page, unlike the API
-                yield request
         # The list is ordered by pTime, the actual publish time.
         oldest = min(filter(None, (parse_datetime(e.get("pTime")) for e in entries)), default=None)
         more = page_no < total_pages

@@ -107,3 +107,7 @@ def test_asset_list_is_well_formed_and_covers_quotes() -> None:
     assert {row["kind"] for row in rows} == {"crypto", "stablecoin", "fiat"}
     assert all(row["symbol"] == row["symbol"].upper() and row["name"] for row in rows)
     assert set(symbols) >= QUOTE_ASSETS
+
+
+def test_a_known_base_beats_the_longest_quote():
+    assert find_symbols("Kraken Futures lists PF_XBTUSD").pairs == ("XBT/USD",)

@@ -9,7 +9,7 @@ from transform.category import category_from_title
 from transform.dates import parse_datetime
 from transform.ids import article_id
 from transform.markup import MarkupError, RenderedBody, render_tree
-from transform.model import Article, Page, PayloadError
+from transform.model import Article, Page, PayloadError, parse_by_kind
 from transform.symbols import find_symbols
 
 SOURCE = "binance"
@@ -127,8 +127,4 @@ def parse_detail(page: Page) -> Article:
 
 
 def parse(page: Page) -> list[Article]:
-    if page.page_kind == "list":
-        return parse_list(page)
-    if page.page_kind == "detail":
-        return [parse_detail(page)]
-    raise PayloadError(f"unknown Binance page kind {page.page_kind!r}")
+    return parse_by_kind(page, parse_list, parse_detail)

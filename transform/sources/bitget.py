@@ -12,8 +12,8 @@ from typing import Any
 from transform.dates import parse_datetime
 from transform.html import extract_article, parse_document, script_json
 from transform.markup import RenderedBody, render_html
-from transform.model import Article, Page, PayloadError
-from transform.sources.bybit import announcement, api_payload, parse_by_kind
+from transform.model import Article, Page, PayloadError, parse_by_kind
+from transform.sources.bybit import announcement, api_payload
 
 # annType -> our taxonomy; None lets the title rules decide.
 CATEGORY_BY_TYPE: dict[str, str | None] = {

@@ -8,7 +8,6 @@ fetched at all, the list's ``description`` stands in as the body, and the Markdo
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,7 +17,7 @@ from transform.dates import parse_datetime
 from transform.html import parse_document, script_json
 from transform.ids import article_id
 from transform.markup import MarkupError, Node, RenderedBody, render_tree
-from transform.model import Article, Page, PayloadError
+from transform.model import Article, Page, PayloadError, parse_by_kind
 from transform.symbols import find_symbols
 
 SOURCE = "bybit"
@@ -156,17 +155,6 @@ def api_payload(page: Page, code_key: str, success: object, message_key: str) ->
         code, message = payload.get(code_key), payload.get(message_key)
         raise PayloadError(f"{page.source} API answered {code_key} {code!r}: {message}")
     return payload
-
-
-def parse_by_kind(
-    page: Page, parse_list: Callable[[Page], list[Article]], parse_detail: Callable[[Page], Article]
-) -> list[Article]:
-    """A list page gives many (partial) articles, a detail page one."""
-    if page.page_kind == "list":
-        return parse_list(page)
-    if page.page_kind == "detail":
-        return [parse_detail(page)]
-    raise PayloadError(f"unknown {page.source} page kind {page.page_kind!r}")
 
 
 def _article(

@@ -19,7 +19,7 @@ import lxml.html
 from transform.dates import parse_datetime
 from transform.html import extract_article, parse_document
 from transform.markup import RenderedBody
-from transform.model import Article, Page, PayloadError
+from transform.model import Article, Page, PayloadError, parse_by_kind
 from transform.sources.gate_announcements import gate_article, markdown_text, site_language
 
 CATEGORY = "market_news"
@@ -164,8 +164,4 @@ def _section(document: lxml.html.HtmlElement) -> str | None:
 
 
 def parse(page: Page) -> list[Article]:
-    if page.page_kind == "list":
-        return parse_list(page)
-    if page.page_kind == "detail":
-        return [parse_detail(page)]
-    raise PayloadError(f"unknown Gate News page kind {page.page_kind!r}")
+    return parse_by_kind(page, parse_list, parse_detail)

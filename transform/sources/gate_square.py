@@ -23,7 +23,7 @@ from transform.dates import parse_datetime
 from transform.gate_square_text import TextPost, page_lines, read_post, resolve_time
 from transform.html import page_metadata, parse_document, script_json
 from transform.ids import article_id
-from transform.model import Article, Page, PayloadError
+from transform.model import Article, Page, PayloadError, parse_by_kind
 from transform.symbols import find_symbols
 
 SOURCE = "gate_square"
@@ -51,7 +51,6 @@ _SENTENCE_END = re.compile(r"[.!?]+(?=\s)|[。！？]")
 _ABBREVIATION = re.compile(r"(?:\b[A-Za-z]\.)+$|\b(?:Mr|Mrs|Ms|Dr|St|vs|etc|Inc|Ltd|No)\.$")
 # The shared title rules read "launching a crackdown" as a product launch; a community
 # post about fraud, scams or a crackdown is regulation news.
-_ENFORCEMENT = re.compile(r"\bfraud|\bscams?\b|\bcrackdown|\bmoney laundering|诈骗|洗钱", re.I)
 
 
 @dataclass(frozen=True)
@@ -214,7 +213,7 @@ def _article(
         body_markdown=None if partial else re.sub(r"^• ", "- ", text, flags=re.M),
         author=post.author,
         published_at=post.posted_at,
-        category="regulation" if _ENFORCEMENT.search(title) else category_from_title(title),
+        category=category_from_title(title),
         coins=list(symbols.coins),
         pairs=list(symbols.pairs),
         engagement=None if partial else post.engagement,
@@ -275,8 +274,4 @@ def parse_text(text: str, *, url: str, fetched_at: datetime) -> Article:
 
 
 def parse(page: Page) -> list[Article]:
-    if page.page_kind == "list":
-        return parse_list(page)
-    if page.page_kind == "detail":
-        return [parse_detail(page)]
-    raise PayloadError(f"unknown Gate Square page kind {page.page_kind!r}")
+    return parse_by_kind(page, parse_list, parse_detail)

@@ -18,7 +18,7 @@ import lxml.html
 
 from transform.dates import parse_datetime
 from transform.markup import RenderedBody, render_html
-from transform.model import Article, Page, PayloadError
+from transform.model import Article, Page, PayloadError, parse_by_kind
 from transform.sources.okx import announcement, json_object
 
 ARTICLE_URL = "https://www.kucoin.com/announcement/{path}"
@@ -150,8 +150,4 @@ def parse_detail(page: Page) -> Article:
 
 
 def parse(page: Page) -> list[Article]:
-    if page.page_kind == "list":
-        return parse_list(page)
-    if page.page_kind == "detail":
-        return [parse_detail(page)]
-    raise PayloadError(f"unknown KuCoin page kind {page.page_kind!r}")
+    return parse_by_kind(page, parse_list, parse_detail)

@@ -25,7 +25,7 @@ from transform.dates import parse_datetime
 from transform.html import parse_document, script_json
 from transform.ids import article_id
 from transform.markup import RenderedBody, render_html
-from transform.model import Article, Page, PayloadError
+from transform.model import Article, Page, PayloadError, parse_by_kind
 from transform.symbols import find_symbols
 
 LANGUAGE = "en"
@@ -194,8 +194,4 @@ def parse_detail(page: Page) -> Article:
 
 
 def parse(page: Page) -> list[Article]:
-    if page.page_kind == "list":
-        return parse_list(page)
-    if page.page_kind == "detail":
-        return [parse_detail(page)]
-    raise PayloadError(f"unknown OKX page kind {page.page_kind!r}")
+    return parse_by_kind(page, parse_list, parse_detail)
