@@ -143,6 +143,40 @@ def sources(warehouse: WarehouseOption = None) -> None:
 
 
 @app.command()
+def status(warehouse: WarehouseOption = None) -> None:
+    """Per-source freshness: newest item, expected cadence, last run; stale sources flagged."""
+    from flows.report import staleness
+    from spiders.registry import source_names, spider_class
+    from warehouse.layout import warehouse_root
+    from warehouse.state import source_activity
+
+    activity = source_activity(warehouse_root(warehouse))
+    now = datetime.now(UTC)
+    table = Table("source", "newest item", "cadence", "fresh", "last run", "status", "articles")
+    stale_sources = []
+    for name in source_names():
+        seen = activity.get(name, {})
+        cadence = spider_class(name).expected_cadence
+        newest = seen.get("newest_published_at")
+        late = staleness(newest, cadence, now)
+        fresh = "no data" if newest is None else ("[red]stale[/red]" if late else "ok")
+        if late or newest is None:
+            stale_sources.append(name)
+        table.add_row(
+            name,
+            _age(newest, now) + (" old" if newest else ""),
+            _age(now - cadence, now),
+            fresh,
+            _age(seen.get("last_run_at"), now) + (" ago" if seen.get("last_run_at") else ""),
+            str(seen.get("last_status") or ""),
+            str(seen.get("articles", 0)),
+        )
+    console.print(table)
+    if stale_sources:
+        console.print(f"needs a look: {', '.join(stale_sources)}")
+
+
+@app.command()
 def serve(
     port: Annotated[int, typer.Option(help="Port of the Prefect server and UI")] = 4200,
     ingest_cron: Annotated[
@@ -175,6 +209,33 @@ def serve(
     except RuntimeError as error:
         errors.print(f"[red]error:[/red] {error}")
         raise typer.Exit(1) from error
+
+
+@app.command()
+def reprocess(
+    start: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="First day (UTC)")],
+    end: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="Day after the last (UTC)")],
+    sources: SourcesOption = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Rebuild articles, comments and mentions of [start, end) from raw_pages (no fetch)."""
+    _use_warehouse(warehouse)
+    _run_flow("reprocess", sources=_split(sources), start=start.date(), end=end.date())
+
+
+@app.command()
+def compact(
+    min_files: Annotated[int, typer.Option(help="Compact partitions with this many files")] = 2,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Rewrite each partition's small files into one; report files and bytes."""
+    for key, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+    from flows.compact import compact as compact_flow
+
+    _use_warehouse(warehouse)
+    rows = compact_flow(warehouse=warehouse, min_files=min_files)
+    _print_rows(rows, "exnews compact")
 
 
 def _json_default(value: Any) -> str:

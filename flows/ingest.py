@@ -16,9 +16,9 @@ from prefect.artifacts import (
 )
 
 from flows.process import ProcessResult, Window, process_pages
-from flows.report import SourceRun, report_markdown, report_table
+from flows.report import SourceRun, report_markdown, report_table, staleness
 from spiders.crawl import CrawlSummary, run_crawl
-from spiders.registry import source_names
+from spiders.registry import source_names, spider_class
 from warehouse.layout import warehouse_root
 from warehouse.reader import iter_raw_pages
 from warehouse.schemas import TABLES
@@ -63,8 +63,11 @@ def run_source(
     started_at = datetime.now(UTC)
     crawl = crawl_source(source, run_id, root, window, max_pages) if fetch else None
     processed = process_run(source, run_id, root, window, crawled=fetch)
+    finished_at = datetime.now(UTC)
+    cadence = spider_class(source).expected_cadence
+    stale_by = staleness(newest_published_at(root, source), cadence, finished_at)
     source_run = SourceRun(
-        run_id, flow_name, source, window, started_at, datetime.now(UTC), crawl, processed
+        run_id, flow_name, source, window, started_at, finished_at, crawl, processed, stale_by
     )
     write_rows(root, TABLES["runs"], [source_run.row()])
     return source_run

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flows.process import ProcessResult, Window
@@ -22,6 +22,7 @@ class SourceRun:
     finished_at: datetime
     crawl: CrawlSummary | None
     processed: ProcessResult
+    stale_by: timedelta | None = None
 
     @property
     def blocked(self) -> int:
@@ -56,6 +57,8 @@ class SourceRun:
             messages.append(f"blocked: {self.blocked} request(s) answered 401/403/451")
         if self.returned_nothing:
             messages.append("source returned nothing")
+        if self.stale_by is not None:
+            messages.append(f"stale: newest item {_days(self.stale_by)} older than its cadence")
         if self.crawl.page_cap_reached:
             messages.append("page cap reached: window not fully covered")
         return messages
@@ -84,6 +87,18 @@ class SourceRun:
             "blocked": self.blocked,
             "message": "; ".join(self.messages()) or None,
         }
+
+
+def _days(span: timedelta) -> str:
+    return f"{span.total_seconds() / 86400:.1f} d"
+
+
+def staleness(newest: datetime | None, cadence: timedelta, now: datetime) -> timedelta | None:
+    """How far past its expected cadence a source's newest item is, or None when fresh."""
+    if newest is None:
+        return None
+    late = now - newest - cadence
+    return late if late > timedelta(0) else None
 
 
 REPORT_COLUMNS = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -35,6 +35,8 @@ class WindowedSpider(scrapy.Spider):
     endpoints: ClassVar[dict[str, str]]
     # JSON APIs are not pages: robots.txt, which governs pages, is obeyed for HTML only.
     api_requests: ClassVar[bool] = False
+    # A source whose newest item is older than this is flagged as stale.
+    expected_cadence: ClassVar[timedelta] = timedelta(days=7)
 
     def __init__(
         self,

@@ -81,6 +81,7 @@ class Article:
     source_categories: list[str] = field(default_factory=list)
     coins: list[str] = field(default_factory=list)
     pairs: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
     engagement: dict[str, int | None] | None = None
     translated: bool | None = None
     fingerprint: str | None = None

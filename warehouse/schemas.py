@@ -47,6 +47,7 @@ ARTICLES = pa.schema(
         ("source_categories", pa.list_(pa.string())),
         ("coins", pa.list_(pa.string())),
         ("pairs", pa.list_(pa.string())),
+        ("topics", pa.list_(pa.string())),
         ("engagement", ENGAGEMENT),
         ("translated", pa.bool_()),
         ("content_hash", pa.string()),

@@ -37,7 +37,9 @@ _LOGICAL_VIEWS = {
     "raw_pages": """
         SELECT * FROM _raw_pages_rows
         QUALIFY row_number() OVER (PARTITION BY raw_id ORDER BY fetched_at) = 1""",
-    "runs": "SELECT * FROM _runs_rows",
+    "runs": """
+        SELECT * FROM _runs_rows
+        QUALIFY row_number() OVER (PARTITION BY run_id, source ORDER BY finished_at) = 1""",
     "quarantine": """
         SELECT * FROM _quarantine_rows
         QUALIFY row_number() OVER (PARTITION BY quarantine_id ORDER BY failed_at) = 1""",

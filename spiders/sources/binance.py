@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
@@ -39,6 +40,7 @@ class BinanceSpider(WindowedSpider):
         "detail": f"{API}/detail/query?articleCode=<code>",
     }
     page_size = 20
+    expected_cadence = timedelta(days=2)
     custom_settings: ClassVar[dict[str, Any]] = {
         "DEFAULT_REQUEST_HEADERS": {
             "Accept": "application/json",

@@ -88,3 +88,11 @@ def test_sources_lists_every_spider_with_its_last_run(one_article: Path):
     line = next(line for line in result.stdout.splitlines() if line.startswith("│ binance"))
     assert "completed" in line and line.rstrip(" │").endswith("1")
     assert "/bapi/composite/v1/public/cms/article/list/query" in result.stdout
+
+
+def test_status_flags_a_source_whose_newest_item_is_past_its_cadence(one_article: Path):
+    result = exnews("status", "-w", str(one_article))
+    assert result.returncode == 0, result.stderr
+    line = next(line for line in result.stdout.splitlines() if line.startswith("│ binance"))
+    assert "stale" in line  # its one article is from 2026-11-01, cadence 2 days
+    assert "needs a look: binance" in result.stdout.replace("\n", " ")
