@@ -1,16 +1,70 @@
-"""Absolute timestamps in the forms feeds send, always to aware UTC datetimes."""
+"""Timestamps in the forms feeds and pages send, always to aware UTC datetimes.
+
+Absolute times (:func:`parse_datetime`) come first from the fast exact forms (ISO 8601,
+epoch numbers, "2026-09-07 08:00 (UTC)", RFC 2822), then from dateparser for what exchanges
+write for people ("Sep 7, 2026, 10:00 UTC+8", "2026年9月7日 08:00"). Relative times
+(:func:`resolve_relative`: "15h ago", "昨天") only mean something against the moment the page
+was fetched, so they are resolved against it and never against the clock.
+"""
 
 from __future__ import annotations
 
+import calendar
 import re
+import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 # "2026-09-07 08:00 (UTC)", "2026-09-07 08:00:00 UTC+8", "2026-08-03 UTC"
 _STAMP = re.compile(
     r"^(?P<date>\d{4}-\d{2}-\d{2})(?:[ T](?P<time>\d{1,2}:\d{2}(?::\d{2})?))?\s*"
     r"\(?(?:UTC|GMT)?(?P<offset>[+-]\d{1,2}(?::?\d{2})?)?\)?$"
 )
+# RFC 2822 as RSS sends it; email.utils reads more than that, and misreads it: "Sep 7, 2026,
+# 10:00 PM UTC+8" would come back as 10:00 UTC.
+_RFC_2822 = re.compile(
+    r"^(?:[a-z]{3},\s*)?\d{1,2}\s+[a-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?"
+    r"(?:\s*(?:[+-]\d{4}|ut|utc|gmt|z|[ecmp][sd]t))?$",
+    re.IGNORECASE,
+)
+_EPOCH = re.compile(r"^\d{9,13}(?:\.\d+)?$")
+# "09/07/2026" or "7.9.2026": day-month or month-day is anyone's guess, so no answer.
+_AMBIGUOUS = re.compile(r"^(?P<a>\d{1,2})[./-](?P<b>\d{1,2})[./-]\d{4}\b")
+# dateparser, made deterministic: English and Chinese only, no locale date order, the zone
+# UTC unless the text names one, and all of day, month and year ("March" is not a date).
+_LANGUAGES = ["en", "zh"]
+_ABSOLUTE_SETTINGS: dict[str, Any] = {
+    "TIMEZONE": "UTC",
+    "TO_TIMEZONE": "UTC",
+    "RETURN_AS_TIMEZONE_AWARE": True,
+    "DATE_ORDER": "MDY",
+    "PREFER_LOCALE_DATE_ORDER": False,
+    "REQUIRE_PARTS": ["day", "month", "year"],
+    "PARSERS": ["absolute-time"],
+}
+
+# Relative times as sites print them: "15h ago", "3 days ago", "2w ago", "5 minutes ago".
+_AGO = re.compile(
+    r"^(?P<amount>\d+|an?|one)\s*(?P<unit>s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?"
+    r"|d|days?|w|wks?|weeks?|mos?|months?|y|yrs?|years?)\s+ago$"
+)
+# "3小时前", "5 分钟前", "2个月前", "半小时前"
+_AGO_ZH = re.compile(r"^(?P<amount>\d+|半)\s*(?:个)?\s*(?P<unit>秒|分钟|分|小时|天|日|周|星期|月|年)前$")
+# "yesterday", "yesterday at 14:30", "昨天 14:30", "前天"
+_DAY_WORD = re.compile(
+    r"^(?P<word>yesterday|today|昨天|前天|今天)(?:\s*(?:at\s*)?(?P<time>\d{1,2}:\d{2}))?$"
+)
+_NOW_WORDS = frozenset({"just now", "now", "moments ago", "a moment ago", "刚刚", "刚才"})
+_DAYS_BACK = {"yesterday": 1, "昨天": 1, "前天": 2, "today": 0, "今天": 0}
+_UNIT_EN = {
+    "s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks", "mo": "months",
+    "y": "years",
+}  # fmt: skip
+_UNIT_ZH = {
+    "秒": "seconds", "分钟": "minutes", "分": "minutes", "小时": "hours", "天": "days",
+    "日": "days", "周": "weeks", "星期": "weeks", "月": "months", "年": "years",
+}  # fmt: skip
 
 
 def from_epoch(value: int | float | str) -> datetime:
@@ -51,9 +105,92 @@ def parse_datetime(value: str | int | float | None) -> datetime | None:
     if moment is None and (match := _STAMP.match(text)):
         moment = datetime.fromisoformat(f"{match['date']}T{match['time'] or '00:00'}")
         moment = moment.replace(tzinfo=_offset(match["offset"]))
-    if moment is None:
+    if moment is None and _RFC_2822.match(text):
         try:
             moment = parsedate_to_datetime(text)
         except (TypeError, ValueError):
-            return None
+            moment = None
+    if moment is None:
+        return _written_date(text)
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _written_date(text: str) -> datetime | None:
+    """Dates written for people: "Sep 7, 2026, 10:00 UTC+8", "7 Sep 2026", "2026年9月7日"."""
+    if _EPOCH.match(text):  # "1757232000.5", epoch seconds with a fraction
+        return from_epoch(text)
+    text = unicodedata.normalize("NFKC", text)  # full-width "（UTC+8）" and digits
+    if (match := _AMBIGUOUS.match(text)) and int(match["a"]) <= 12 and int(match["b"]) <= 12:
+        return None
+    import dateparser  # slow to import; most timestamps never get here
+
+    moment = dateparser.parse(text, languages=_LANGUAGES, settings=_ABSOLUTE_SETTINGS)
+    return moment.astimezone(UTC) if moment is not None else None
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _back(now: datetime, unit: str, amount: float) -> datetime:
+    """``now`` minus an amount of a unit; months and years by the calendar (Mar 31 - 1
+    month is Feb 28/29)."""
+    if unit in ("months", "years"):
+        months = round(amount * (12 if unit == "years" else 1))
+        index = now.year * 12 + now.month - 1 - months
+        year, month = divmod(index, 12)
+        day = min(now.day, calendar.monthrange(year, month + 1)[1])
+        return now.replace(year=year, month=month + 1, day=day)
+    return now - timedelta(**{unit: amount})
+
+
+def resolve_relative(text: str, now: datetime) -> datetime | None:
+    """ "15h ago", "3 days ago", "2w ago", "yesterday", "just now", "3小时前", "昨天 14:30"
+    against ``now`` (the page's fetch time; naive means UTC); None for anything else.
+
+    Strict on purpose: callers use it to tell a time line from text (a comment saying
+    "today" or "1 hour" is not a time), so only whole relative phrases count. Compound
+    phrases ("2 hours 5 minutes ago", "2小时30分钟前") go to dateparser's relative parser.
+    """
+    now = _utc(now)
+    phrase = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip(" ·•").lower()
+    if not phrase:
+        return None
+    if phrase in _NOW_WORDS:
+        return now
+    if match := _AGO.match(phrase):
+        amount = 1 if match["amount"] in ("a", "an", "one") else int(match["amount"])
+        unit = match["unit"]
+        key = "mo" if unit.startswith("mo") else unit[0]
+        return _back(now, _UNIT_EN[key], amount)
+    if match := _AGO_ZH.match(phrase):
+        amount = 0.5 if match["amount"] == "半" else int(match["amount"])
+        return _back(now, _UNIT_ZH[match["unit"]], amount)
+    if match := _DAY_WORD.match(phrase):
+        day = now - timedelta(days=_DAYS_BACK[match["word"]])
+        if match["time"] is None:
+            return None if match["word"] in ("today", "今天") else day
+        hour, minute = (int(part) for part in match["time"].split(":"))
+        if hour > 23 or minute > 59:
+            return None
+        return day.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if len(phrase) <= 40 and (phrase.endswith(" ago") or phrase.endswith("前")):
+        return _compound(phrase, now)
+    return None
+
+
+def _compound(phrase: str, now: datetime) -> datetime | None:
+    """ "2 hours 5 minutes ago" by dateparser, against ``now``; never a future time."""
+    import dateparser
+
+    settings = {
+        "TIMEZONE": "UTC",
+        "TO_TIMEZONE": "UTC",
+        "RETURN_AS_TIMEZONE_AWARE": True,
+        "PARSERS": ["relative-time"],
+        "RELATIVE_BASE": now.replace(tzinfo=None),
+    }
+    moment = dateparser.parse(phrase, languages=_LANGUAGES, settings=settings)
+    if moment is None or (moment := moment.astimezone(UTC)) > now:
+        return None
+    return moment

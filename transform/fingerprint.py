@@ -1,21 +1,27 @@
 """Near-duplicate fingerprints: a 64-bit SimHash that tells one story told twice from two
-stories told with the same template.
+stories told with one template.
 
 Exchanges re-use templates ("Notice of Removal of Spot Trading Pairs", "Binance Futures Will
 Delist USDⓈ-M ... Perpetual Contract"): two different notices share nearly every word and
-differ only in their pairs, tickers and dates. A plain shingle SimHash puts those a few bits
-apart, closer than one announcement carried by two exchanges with their own greetings and
-footers. So the fingerprint weighs what makes a story that story: besides word shingles
-(character shingles for Chinese, Japanese and Korean), its *entities* — numbers and dates
-(``2026-09-04``, ``03:00``, ``12,960,000``) and the coins and pairs
-:func:`transform.symbols.find_symbols` names — carry as much weight as all the shingles
-together. Same entities and mostly the same words: the same story; same words but other
-entities: another story.
+differ only in their pairs and dates. A plain shingle SimHash puts those 5 to 10 bits apart,
+closer than one announcement re-published by two exchanges with their own greeting and
+footer (up to 18 bits). So the fingerprint weighs what makes a story that story: besides
+word 3-shingles (character 3-shingles for Chinese, Japanese and Korean), its *entities* —
+tokens with digits (dates, times, amounts, block heights, "kp3r") and trading pairs — carry
+as much weight together as all the shingles. Same entities and mostly the same words: the
+same story; the same words around other pairs and dates: another story.
 
-Fingerprints compare within one language only: a translation shares its numbers and tickers
-but none of its shingles, so the English and Chinese versions of one announcement land about
-as far apart as unrelated articles with the same coins. Link translations by the source's
-own ids (``Article.native_id``), not by fingerprint.
+Measured on the Binance fixtures (tests/transform/test_fingerprint.py): case, whitespace and
+punctuation change nothing; a typo, an added sentence, a dropped paragraph or another
+greeting and footer move at most 7 bits; one announcement under two exchanges' boilerplate 3;
+different notices of one template at least 15 bits. :data:`SAME_STORY_DISTANCE` (10) sits
+between.
+
+Limits: fingerprints compare within one language. A translation shares its numbers but no
+shingle, so the English and Chinese versions of one announcement land as far apart as
+unrelated texts; link translations by the source's ids (``Article.native_id``). Dates written
+in other formats ("2026-09-16" against "September 16, 2026") are other entities, so two
+exchanges' own write-ups of one event are not near-duplicates — only re-published text is.
 """
 
 from __future__ import annotations
@@ -27,35 +33,41 @@ import unicodedata
 from transform.symbols import find_symbols
 
 BITS = 64
-BANDS = 4
 SHINGLE = 3
-# Entities weigh this much relative to all shingles together (measured in the tests).
+# Entities together weigh ENTITY_SHARE times all shingles; a text with fewer than
+# MIN_ENTITIES entities gives each only 1/MIN_ENTITIES of that, so one stray number in a
+# long post cannot swing the fingerprint.
 ENTITY_SHARE = 1.0
-# Largest Hamming distance between two fingerprints of one story. Measured on the test set
-# (tests/transform/test_fingerprint.py): light edits and re-wrapped copies stay at or below
-# it, different notices of one template stay above.
-SAME_STORY_DISTANCE = 12
+MIN_ENTITIES = 8
+# Largest Hamming distance between fingerprints of one story (see the module docstring).
+SAME_STORY_DISTANCE = 10
+# 8 bands of 8 bits: any two fingerprints within 7 bits share a band key (pigeonhole) and
+# about 96% of pairs 10 bits apart do; 4 bands of 16 bits would only guarantee 3 bits.
+BANDS = 8
 
-# One CJK character (Han, kana, Hangul) is one token; numbers keep their inner separators
-# ("2026-09-04", "03:00", "12,960,000", "1.5"); everything else is runs of letters.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+# A CJK character (Han, kana, Hangul) is a token; a number keeps its inner separators until
+# normalised ("2026-09-04", "03:00", "12,960,000"); other tokens are runs of letters and
+# digits ("kp3r", "1000pepeusdt").
 _TOKEN = re.compile(
-    r"(?P<cjk>[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff])"
-    r"|(?P<number>\d+(?:[.,:/-]\d+)*)"
-    r"|(?P<word>[^\W\d_]+)"
+    rf"(?P<cjk>[{_CJK}])"
+    rf"|(?P<number>\d+(?:[.,:/-]\d+)*)(?![^\W_{_CJK}])"
+    rf"|(?P<word>[^\W_{_CJK}]+)"
 )
 
 
-def _tokens(text: str) -> tuple[list[str], list[str]]:
-    """Normalised tokens in order, and the entity tokens among them (numbers)."""
-    tokens, numbers = [], []
+def _tokens(text: str) -> tuple[list[str], set[str]]:
+    """Case-folded tokens in order, and the entities among them (those with digits)."""
+    tokens: list[str] = []
+    entities: set[str] = set()
     for match in _TOKEN.finditer(unicodedata.normalize("NFKC", text).casefold()):
         token = match[0]
         if match["number"]:
-            # "2026/09/04" is "2026-09-04"; "12,960,000" is "12960000"
-            token = token.replace(",", "").replace("/", "-")
-            numbers.append(token)
+            token = re.sub(r"\D", "", token)  # "2026/09/04", "2026-09-04": one entity
+        if any(char.isdigit() for char in token):
+            entities.add(token)
         tokens.append(token)
-    return tokens, numbers
+    return tokens, entities
 
 
 def _hash(feature: str) -> int:
@@ -64,24 +76,26 @@ def _hash(feature: str) -> int:
 
 
 def _features(text: str) -> dict[str, float]:
-    tokens, numbers = _tokens(text)
+    """Shingles (weight 1 per occurrence) and entities (sharing ENTITY_SHARE of that)."""
+    tokens, entities = _tokens(text)
     size = min(SHINGLE, len(tokens))
     features: dict[str, float] = {}
     for index in range(len(tokens) - size + 1) if size else ():
         key = "s:" + " ".join(tokens[index : index + size])
         features[key] = features.get(key, 0.0) + 1.0
-    symbols = find_symbols(unicodedata.normalize("NFKC", text))
-    entities = set(numbers) | {coin.casefold() for coin in symbols.coins}
+    # Pairs as find_symbols reads them; upper-cased first so the case cannot matter.
+    symbols = find_symbols(unicodedata.normalize("NFKC", text).upper())
     entities |= {pair.casefold() for pair in symbols.pairs}
     if entities:
-        weight = ENTITY_SHARE * max(sum(features.values()), 1.0) / len(entities)
+        total = max(sum(features.values()), 1.0)
+        weight = ENTITY_SHARE * total / max(len(entities), MIN_ENTITIES)
         for entity in entities:
             features["e:" + entity] = weight
     return features
 
 
 def fingerprint(text: str) -> str:
-    """The SimHash of ``text`` as 16 hex digits; equal for texts that differ only in case,
+    """The SimHash of ``text`` as 16 hex digits: the same for texts that differ only in case,
     whitespace and punctuation, a few bits apart for light edits."""
     totals = [0.0] * BITS
     for feature, weight in _features(text).items():
@@ -98,19 +112,18 @@ def hamming(a: str, b: str) -> int:
 
 
 def story_key(fingerprint: str, bands: int = BANDS) -> list[str]:
-    """Band keys for candidate lookup: two fingerprints within ``bands - 1`` bits share at
-    least one key (pigeonhole), so a warehouse joins on keys, then checks :func:`same_story`.
+    """Band keys ("<band>:<hex>") for candidate lookup: a warehouse joins articles on a
+    shared key, then keeps the pairs :func:`same_story` accepts.
 
-    With 4 bands of 16 bits that guarantees recall up to 3 bits only; a threshold above it
-    is reached by most pairs (bits are spread over the bands), not all — use more bands
-    (``bands=8`` for 8-bit bands) where recall matters more than candidate counts.
+    Two fingerprints fewer than ``bands`` bits apart always share a key; farther pairs do
+    with a chance that falls with the distance (8 bands: 96% at 10 bits, 86% at 12).
     """
-    if BITS % bands:
-        raise ValueError(f"{BITS} bits do not split into {bands} bands")
-    width = BITS // bands // 4  # hex digits per band
+    if bands not in (1, 2, 4, 8, 16):
+        raise ValueError(f"{BITS} bits do not split into {bands} whole-hex bands")
+    width = len(fingerprint) // bands
     return [f"{band}:{fingerprint[band * width : (band + 1) * width]}" for band in range(bands)]
 
 
 def same_story(a: str, b: str, max_distance: int = SAME_STORY_DISTANCE) -> bool:
-    """Whether two fingerprints (of one language) tell the same story."""
+    """Whether two fingerprints (of texts in one language) tell the same story."""
     return hamming(a, b) <= max_distance

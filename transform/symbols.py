@@ -68,19 +68,39 @@ def find_symbols(text: str) -> Symbols:
     for start, base, quote in _pairs(text):
         pairs.append((start, f"{base}/{quote}"))
         coins += [(start, base), (start + len(base), quote)]
+    coins += [(start, ticker) for start, _, ticker in _coin_spans(text)]
+    return Symbols(coins=_in_order(coins), pairs=_in_order(pairs))
+
+
+def symbol_spans(text: str) -> list[tuple[str, str, str, int, int]]:
+    """``(kind, text, value, start, end)`` of every coin and pair hit, by start offset.
+
+    The same patterns as ``find_symbols``, kept per occurrence with offsets so that
+    mentions can point at the text; a pair's base and quote are not repeated as coins.
+    """
+    spans = {
+        (start, end, "pair", f"{base}/{quote}") for start, end, base, quote in _pair_spans(text)
+    }
+    spans |= {(start, end, "coin", ticker) for start, end, ticker in _coin_spans(text)}
+    return [(kind, text[start:end], value, start, end) for start, end, kind, value in sorted(spans)]
+
+
+def _coin_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, ticker) of ``Name (TICKER)``, cashtags and "Will List A, B and C" tickers."""
+    coins: list[tuple[int, int, str]] = []
     for match in _NAMED.finditer(text):
         if _is_coin(match["ticker"]):
-            coins.append((match.start("ticker"), match["ticker"]))
+            coins.append((match.start("ticker"), match.end("ticker"), match["ticker"]))
     for match in _CASHTAG.finditer(text):
         ticker = match["ticker"]
         if _is_coin(ticker) and (ticker[0].isalpha() or ticker in _assets()):
-            coins.append((match.start("ticker"), ticker))
+            coins.append((match.start("ticker"), match.end("ticker"), ticker))
     for match in _LISTED.finditer(text):
         offset = match.start("tickers")
         for ticker in _LISTED_TICKER.finditer(match["tickers"]):
             if _is_listed_ticker(ticker[0]):
-                coins.append((offset + ticker.start(), ticker[0]))
-    return Symbols(coins=_in_order(coins), pairs=_in_order(pairs))
+                coins.append((offset + ticker.start(), offset + ticker.end(), ticker[0]))
+    return coins
 
 
 @cache
@@ -92,17 +112,22 @@ def _assets() -> dict[str, str]:
 
 def _pairs(text: str) -> list[tuple[int, str, str]]:
     """(offset, base, quote) of separated pairs (QNT/BTC) and concatenated ones (BTCUSDT)."""
-    found: list[tuple[int, str, str]] = []
+    return [(start, base, quote) for start, _, base, quote in _pair_spans(text)]
+
+
+def _pair_spans(text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, base, quote) of every pair, in order of the text."""
+    found: list[tuple[int, int, str, str]] = []
     claimed: set[int] = set()
     for match in _SEPARATED.finditer(text):
         base, quote = match["base"], match["quote"]
         if quote in QUOTE_ASSETS and base != quote and _is_base(base):
-            found.append((match.start(), base, quote))
+            found.append((match.start(), match.end(), base, quote))
             claimed.update(range(match.start(), match.end()))
     for match in _TOKEN.finditer(text):
         split = None if match.start() in claimed else _split_concatenated(match[0])
         if split:
-            found.append((match.start(), *split))
+            found.append((match.start(), match.end(), *split))
     return sorted(found)
 
 
