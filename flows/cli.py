@@ -238,6 +238,47 @@ def compact(
     _print_rows(rows, "exnews compact")
 
 
+@app.command()
+def clean(
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="An HTML page, a source's JSON payload or a page's text; - reads stdin"
+        ),
+    ],
+    url: Annotated[str | None, typer.Option(help="The page's URL")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="The source key (binance, gate_square, ...)")
+    ] = None,
+    fetched_at: Annotated[
+        str | None, typer.Option(help="When the page was fetched (ISO 8601; default now)")
+    ] = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="json")] = "json",
+) -> None:
+    """Clean one document and print the article: body, comments, category, mentions, ..."""
+    from pathlib import Path
+
+    from transform.clean import article_json, clean_document
+    from transform.model import PayloadError
+
+    if output_format != "json":
+        errors.print(f"[red]error:[/red] unknown format {output_format!r} (json)")
+        raise typer.Exit(2)
+    try:
+        moment = datetime.fromisoformat(fetched_at.replace("Z", "+00:00")) if fetched_at else None
+        content = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+        article = clean_document(
+            content, url=url, source=source, fetched_at=moment or datetime.now(UTC)
+        )
+    except (OSError, ValueError, PayloadError) as error:
+        errors.print(f"[red]could not read {file}:[/red] {error}")
+        raise typer.Exit(1) from error
+    sys.stdout.write(
+        json.dumps(article_json(article), ensure_ascii=False, indent=1, default=_json_default)
+        + "\n"
+    )
+
+
 def _json_default(value: Any) -> str:
     if isinstance(value, datetime | date):
         return value.isoformat()

@@ -9,15 +9,20 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from transform import Article, Page, parse_page
+from transform.fingerprint import pick_story
 from warehouse.schemas import TABLES
+from warehouse.state import story_candidates
 from warehouse.versions import ArticleVersion, UpsertResult, upsert_articles
 from warehouse.writer import write_rows
+
+# Near-duplicates published further apart than this are separate stories.
+STORY_REACH = timedelta(days=30)
 
 PAGE_FIELDS = (
     "raw_id", "source", "page_kind", "url", "fetched_at", "body", "status", "feed",
@@ -85,9 +90,14 @@ def _quarantine_row(page: Page, error: Exception, run_id: str) -> dict[str, Any]
     }
 
 
-def _version(article: Article, run_id: str) -> ArticleVersion:
+def _version(article: Article, run_id: str, stories: list[tuple[str, str]]) -> ArticleVersion:
+    """The row to store; the article joins the story of its nearest near-duplicate."""
+    story_id = article.article_id
+    if article.fingerprint:
+        story_id = pick_story(article.fingerprint, stories) or story_id
+        stories.append((story_id, article.fingerprint))
     return ArticleVersion(
-        row={**article.row(), "run_id": run_id},
+        row={**article.row(), "run_id": run_id, "story_id": story_id},
         partial=article.partial,
         mentions=[asdict(mention) for mention in article.mentions],
         comments=[asdict(comment) for comment in article.comments],
@@ -105,6 +115,8 @@ def process_pages(
 ) -> ProcessResult:
     """Parse and store pages batch by batch, so memory stays bounded on long windows."""
     result = ProcessResult()
+    since = window.start - STORY_REACH if window.start else datetime(1970, 1, 1, tzinfo=UTC)
+    stories = story_candidates(root, since)
     for batch in _batches(raw_pages, batch_pages):
         versions: list[ArticleVersion] = []
         failures: list[dict[str, Any]] = []
@@ -116,7 +128,11 @@ def process_pages(
             except Exception as error:  # any bad payload is quarantined, the run goes on
                 failures.append(_quarantine_row(page, error, run_id))
                 continue
-            versions += [_version(a, run_id) for a in articles if window.holds(a.published_at)]
+            versions += [
+                _version(article, run_id, stories)
+                for article in articles
+                if window.holds(article.published_at)
+            ]
         write_rows(root, TABLES["quarantine"], failures)
         result.outcomes.merge(upsert_articles(root, source, versions))
         result.quarantined += len(failures)

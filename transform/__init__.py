@@ -24,5 +24,7 @@ def _parser(source: str) -> Callable[[Page], list[Article]]:
 
 
 def parse_page(page: Page) -> list[Article]:
-    """The articles one stored page yields; raises on a payload it cannot read."""
-    return _parser(page.source)(page)
+    """The articles one stored page yields, enriched; raises on a payload it cannot read."""
+    from transform.enrich import enrich  # enrich's finders import the model: import late
+
+    return [enrich(article) for article in _parser(page.source)(page)]

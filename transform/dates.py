@@ -50,7 +50,9 @@ _AGO = re.compile(
     r"|d|days?|w|wks?|weeks?|mos?|months?|y|yrs?|years?)\s+ago$"
 )
 # "3小时前", "5 分钟前", "2个月前", "半小时前"
-_AGO_ZH = re.compile(r"^(?P<amount>\d+|半)\s*(?:个)?\s*(?P<unit>秒|分钟|分|小时|天|日|周|星期|月|年)前$")
+_AGO_ZH = re.compile(
+    r"^(?P<amount>\d+|半)\s*(?:个)?\s*(?P<unit>秒|分钟|分|小时|天|日|周|星期|月|年)前$"
+)
 # "yesterday", "yesterday at 14:30", "昨天 14:30", "前天"
 _DAY_WORD = re.compile(
     r"^(?P<word>yesterday|today|昨天|前天|今天)(?:\s*(?:at\s*)?(?P<time>\d{1,2}:\d{2}))?$"
@@ -103,7 +105,10 @@ def parse_datetime(value: str | int | float | None) -> datetime | None:
     except ValueError:
         moment = None
     if moment is None and (match := _STAMP.match(text)):
-        moment = datetime.fromisoformat(f"{match['date']}T{match['time'] or '00:00'}")
+        try:
+            moment = datetime.fromisoformat(f"{match['date']}T{match['time'] or '00:00'}")
+        except ValueError:  # "2026-13-40": the shape of a stamp, not a date
+            return None
         moment = moment.replace(tzinfo=_offset(match["offset"]))
     if moment is None and _RFC_2822.match(text):
         try:

@@ -4,24 +4,24 @@ stories told with one template.
 Exchanges re-use templates ("Notice of Removal of Spot Trading Pairs", "Binance Futures Will
 Delist USDⓈ-M ... Perpetual Contract"): two different notices share nearly every word and
 differ only in their pairs and dates. A plain shingle SimHash puts those 5 to 10 bits apart,
-closer than one announcement re-published by two exchanges with their own greeting and
-footer (up to 18 bits). So the fingerprint weighs what makes a story that story: besides
-word 3-shingles (character 3-shingles for Chinese, Japanese and Korean), its *entities* —
-tokens with digits (dates, times, amounts, block heights, "kp3r") and trading pairs — carry
-as much weight together as all the shingles. Same entities and mostly the same words: the
-same story; the same words around other pairs and dates: another story.
+while another greeting and footer around one text move it up to 18 bits: no threshold
+separates them. So the fingerprint weighs what makes a story that story: besides word
+3-shingles (character 3-shingles for Chinese, Japanese and Korean), its *entities* — tokens
+with digits (dates, times, amounts, block heights, "kp3r") and trading pairs — carry as much
+weight together as all the shingles. Same entities and mostly the same words: the same
+story; the same words around other pairs and dates: another story.
 
 Measured on the Binance fixtures (tests/transform/test_fingerprint.py): case, whitespace and
-punctuation change nothing; a typo, an added sentence, a dropped paragraph or another
-greeting and footer move at most 7 bits; one announcement under two exchanges' boilerplate 3;
-different notices of one template at least 15 bits. :data:`SAME_STORY_DISTANCE` (10) sits
-between.
+punctuation change nothing (unless dropping a full stop glues two words); a typo, an added
+sentence, a dropped paragraph or another greeting and footer move at most 7 bits; one
+announcement under two exchanges' boilerplate 2; different notices of one template at least
+15. :data:`SAME_STORY_DISTANCE` (10) sits between.
 
-Limits: fingerprints compare within one language. A translation shares its numbers but no
-shingle, so the English and Chinese versions of one announcement land as far apart as
-unrelated texts; link translations by the source's ids (``Article.native_id``). Dates written
-in other formats ("2026-09-16" against "September 16, 2026") are other entities, so two
-exchanges' own write-ups of one event are not near-duplicates — only re-published text is.
+Limits: fingerprints compare within one language. A translation shares its numbers and
+pairs but no shingle, so it is another story (17 bits from its original in the tests): link
+translations by the source's ids (``native_id``). Dates in other formats ("2026-09-16",
+"September 16, 2026") are other entities, so two exchanges' own write-ups of one event are
+not near-duplicates: only re-published text is.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from transform.symbols import find_symbols
 
@@ -37,7 +38,7 @@ SHINGLE = 3
 # Entities together weigh ENTITY_SHARE times all shingles; a text with fewer than
 # MIN_ENTITIES entities gives each only 1/MIN_ENTITIES of that, so one stray number in a
 # long post cannot swing the fingerprint.
-ENTITY_SHARE = 1.0
+ENTITY_SHARE = 1
 MIN_ENTITIES = 8
 # Largest Hamming distance between fingerprints of one story (see the module docstring).
 SAME_STORY_DISTANCE = 10
@@ -75,29 +76,31 @@ def _hash(feature: str) -> int:
     return int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8).digest(), "big")
 
 
-def _features(text: str) -> dict[str, float]:
-    """Shingles (weight 1 per occurrence) and entities (sharing ENTITY_SHARE of that)."""
+def _features(text: str) -> dict[str, int]:
+    """Shingles and entities with their weights, all integers: a float sum would depend on
+    the order of a set and could flip a bit whose total is near zero from run to run."""
     tokens, entities = _tokens(text)
     size = min(SHINGLE, len(tokens))
-    features: dict[str, float] = {}
+    shingles: dict[str, int] = {}
     for index in range(len(tokens) - size + 1) if size else ():
         key = "s:" + " ".join(tokens[index : index + size])
-        features[key] = features.get(key, 0.0) + 1.0
+        shingles[key] = shingles.get(key, 0) + 1
     # Pairs as find_symbols reads them; upper-cased first so the case cannot matter.
     symbols = find_symbols(unicodedata.normalize("NFKC", text).upper())
     entities |= {pair.casefold() for pair in symbols.pairs}
-    if entities:
-        total = max(sum(features.values()), 1.0)
-        weight = ENTITY_SHARE * total / max(len(entities), MIN_ENTITIES)
-        for entity in entities:
-            features["e:" + entity] = weight
+    # Each shingle occurrence weighs `share` (entities' count, at least MIN_ENTITIES), each
+    # entity all shingle occurrences times ENTITY_SHARE: together, ENTITY_SHARE times them.
+    share = max(len(entities), MIN_ENTITIES)
+    features = {key: count * share for key, count in shingles.items()}
+    weight = ENTITY_SHARE * max(sum(shingles.values()), 1)
+    features.update({"e:" + entity: weight for entity in entities})
     return features
 
 
 def fingerprint(text: str) -> str:
     """The SimHash of ``text`` as 16 hex digits: the same for texts that differ only in case,
     whitespace and punctuation, a few bits apart for light edits."""
-    totals = [0.0] * BITS
+    totals = [0] * BITS
     for feature, weight in _features(text).items():
         value = _hash(feature)
         for bit in range(BITS):
@@ -127,3 +130,15 @@ def story_key(fingerprint: str, bands: int = BANDS) -> list[str]:
 def same_story(a: str, b: str, max_distance: int = SAME_STORY_DISTANCE) -> bool:
     """Whether two fingerprints (of texts in one language) tell the same story."""
     return hamming(a, b) <= max_distance
+
+
+def pick_story(
+    fingerprint: str, candidates: Iterable[tuple[str, str]], max_distance: int = SAME_STORY_DISTANCE
+) -> str | None:
+    """The story of the nearest ``(story_id, fingerprint)`` candidate within reach, if any."""
+    best: tuple[int, str] | None = None
+    for story_id, other in candidates:
+        distance = hamming(fingerprint, other)
+        if distance <= max_distance and (best is None or distance < best[0]):
+            best = (distance, story_id)
+    return best[1] if best else None

@@ -14,11 +14,11 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import lxml.html
 
-from transform.dates import parse_datetime
+from transform.dates import parse_datetime, resolve_relative
 from transform.model import Comment, PayloadError
 
 VIEW_ORIGINAL = "View Original"
@@ -38,12 +38,6 @@ _COMMENT_COUNTER = re.compile(r"^\d+\s*/\s*\d+$")  # the comment box's "0/400"
 _COMMENT_ACTIONS = re.compile(
     rf"^(?:{VIEW_ORIGINAL})?\s*Reply\s*(?P<replies>{_COUNT})?(?:\s*Like\s*(?P<likes>{_COUNT}))?$"
 )
-_RELATIVE = re.compile(
-    r"^(?P<amount>\d+)\s*(?P<unit>s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?"
-    r"|w|weeks?)\s+ago$",
-    re.IGNORECASE,
-)
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _BULLET = re.compile(r"^•\s*")
 # The site renders a VIP badge as "vip" right after the name: "ChainMaskedRidervip".
 _VIP_SUFFIX = "vip"
@@ -267,16 +261,10 @@ def split_badges(name: str) -> tuple[str, list[str]]:
 
 
 def resolve_time(text: str, fetched_at: datetime) -> datetime | None:
-    """ "15h ago", "3 days ago", "yesterday", "just now" against the fetch; or a stamp."""
+    """ "15h ago", "yesterday", "3小时前" against the fetch; or a full date stamp."""
     text = text.lstrip("· ").strip()
-    lowered = text.lower()
-    if lowered == "just now":
-        return fetched_at
-    if lowered == "yesterday":
-        return fetched_at - timedelta(days=1)
-    if match := _RELATIVE.match(text):
-        unit = _UNITS[match["unit"][0].lower()]
-        return fetched_at - timedelta(**{unit: int(match["amount"])})
+    if moment := resolve_relative(text, fetched_at):
+        return moment
     if not re.match(r"^\d{4}-\d{2}-\d{2}", text):  # only full dates, never a bare number
         return None
     return parse_datetime(text)

@@ -74,8 +74,11 @@ def _script_language(text: str, letters: int) -> str | None:
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of ``text``'s language, or None for empty or too-short text."""
     sample = unicodedata.normalize("NFKC", text or "")[:SAMPLE_CHARS]
-    words = sample if sample.isupper() else _NOISE.sub(" ", sample)
-    letters = sum(char.isalpha() for char in _NOISE.sub(" ", words))
+    # An all-capitals headline has no tickers to tell apart: read it in lower case. Two
+    # capital words ("BTC/USDT", "USDT 100") are tickers, not a sentence.
+    shouting = sample.isupper() and len(re.findall(r"[^\W\d_]{2,}", sample)) >= 3
+    words = _NOISE.sub(" ", sample.lower() if shouting else sample)
+    letters = sum(char.isalpha() for char in words)
     dense = sum(len(pattern.findall(words)) for pattern in _SCRIPTS.values())
     if letters + dense * (_DENSE_WEIGHT - 1) < MIN_LETTERS:
         return None

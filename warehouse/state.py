@@ -72,3 +72,22 @@ def source_activity(root: Path) -> dict[str, dict[str, object]]:
     )
     names = ("last_run_at", "last_status", "newest_published_at", "articles")
     return {row[0]: dict(zip(names, row[1:], strict=True)) for row in rows}
+
+
+def story_candidates(root: Path, since: datetime) -> list[tuple[str, str]]:
+    """``(story_id, fingerprint)`` of stored articles published since ``since``, every source."""
+    files = table_files(root, TABLES["articles"])
+    if not files:
+        return []
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")
+    rows = connection.execute(
+        f"""
+        SELECT coalesce(story_id, article_id), fingerprint
+        FROM {_read_files(connection, files)}
+        WHERE fingerprint IS NOT NULL AND published_at >= ?
+        QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY fetched_at DESC) = 1
+        """,
+        [since],
+    ).fetchall()
+    return [(story_id, fingerprint) for story_id, fingerprint in rows]

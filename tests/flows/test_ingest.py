@@ -130,3 +130,24 @@ def test_ingest_resumes_from_the_newest_stored_article(
     assert sorted(r["query"]["articleCode"] for r in details) == sorted(recent)
     lists = [r for r in fixture_server.requests if r["path"].endswith("/list/query")]
     assert all(r["query"]["pageNo"] == "1" for r in lists)
+
+
+def test_stored_articles_carry_language_fingerprint_story_and_mentions(
+    warehouse: Path, fixture_server: FixtureServer
+):
+    ingest(sources=["binance"], warehouse=str(warehouse))
+    connection = connect(warehouse)
+    missing = connection.execute(
+        """select count(*) from articles where body_text is not null
+           and (language is null or fingerprint is null or story_id is null)"""
+    ).fetchone()[0]
+    assert missing == 0
+    kinds = {row[0] for row in connection.execute("select distinct kind from mentions").fetchall()}
+    assert {"pair", "coin", "event_time"} <= kinds
+    # Mentions point into the text they were found in.
+    for field, text, start, end, written in connection.execute(
+        """select m.field, case m.field when 'title' then a.title else a.body_text end,
+                  m.start_offset, m.end_offset, m.text
+           from mentions m join articles a using (article_id, content_hash) limit 200"""
+    ).fetchall():
+        assert text[start:end] == written, field

@@ -1,0 +1,43 @@
+"""What every article gets whatever its source: language, fingerprint, mentions, topics."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from transform.fingerprint import fingerprint
+from transform.language import detect_language
+from transform.mentions import find_mentions
+from transform.model import Article
+from transform.topics import find_topics
+
+
+def enrich(article: Article) -> Article:
+    """A copy of ``article`` with what every article gets: its language when the source did
+    not say, its fingerprint, its mentions and topics (from the shared finders).
+
+    A partial article (a list entry) has a summary and no body: its mentions and topics come
+    from the summary then, with ``field="summary"`` so offsets point into the right text.
+    """
+    title = article.title or ""
+    if article.body_text:
+        field, text = "body_text", article.body_text
+    else:
+        field, text = "summary", article.summary or ""
+    mentions = article.mentions or [
+        *(find_mentions(title, "title") if title else []),
+        *(find_mentions(text, field) if text else []),
+    ]
+    enriched = dataclasses.replace(
+        article,
+        language=article.language or detect_language(f"{title}\n{text}".strip()),
+        fingerprint=article.fingerprint or _fingerprint(article),
+        mentions=mentions,
+    )
+    enriched.topics = list(getattr(article, "topics", None) or find_topics(title, text))
+    return enriched
+
+
+def _fingerprint(article: Article) -> str | None:
+    """On the body when there is one (titles of one template differ in a word or two)."""
+    text = article.body_text or article.title
+    return fingerprint(text) if text else None
