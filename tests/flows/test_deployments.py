@@ -153,7 +153,7 @@ def test_a_backfill_started_from_the_ui_custom_run_form_lands_rows(stack: Prefec
         elapsed = time.monotonic() - submitted
         page.goto(f"{stack.ui_url}/runs/flow-run/{run['id']}")
         page.get_by_text("Completed").first.wait_for()
-        page.get_by_role("tab", name="Artifacts").click()
+        page.get_by_text("Artifacts", exact=True).click()
         page.get_by_text("backfill-report").first.wait_for()
         page.screenshot(path=SHOTS / "ui-backfill-run.png", full_page=True)
         browser.close()
