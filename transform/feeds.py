@@ -223,3 +223,10 @@ def incident_article(page: Page, item: FeedItem) -> Article:
 def status_articles(page: Page) -> list[Article]:
     """Every incident of a Statuspage ``history.rss``."""
     return [incident_article(page, item) for item in feed_items(page.body)]
+
+
+def feed_of(page: Page) -> str:
+    """The page's feed; a page stored or cleaned without one is told by its host."""
+    if page.feed:
+        return page.feed
+    return "status" if (urlsplit(page.url).hostname or "").startswith("status.") else "blog"

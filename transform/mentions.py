@@ -430,6 +430,9 @@ _NAMED_ZONES = {
     "北京時間": 8,
     "香港时间": 8,
     "新加坡时间": 8,
+    "东八区时间": 8,
+    "東八區時間": 8,
+    "东八区": 8,
 }
 _ZONE = (
     r"(?:\s*(?P<open>[(（])?\s*(?:(?P<utc>UTC|GMT)\s*(?P<offset>[+\-−]\s*\d{1,2}(?::?\d{2})?)?"
@@ -441,11 +444,16 @@ _CN_HALF = r"(?:(?P<half>上午|下午|晚上|凌晨|中午)\s*)?"
 _TIME_PATTERNS = (
     re.compile(
         r"(?<![\d.])(?P<year>\d{4})(?P<sep>[-/.])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})"
-        rf"(?:T|\s*,?\s*(?:at\s+)?){_TIME}{_ZONE}"
+        rf"(?:T|\s*,?\s*(?:(?:at|from)\s+)?){_TIME}{_ZONE}"
     ),
     re.compile(
         rf"(?<![A-Za-z]){_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})"
-        rf",?\s*(?:at\s+)?{_TIME}{_ZONE}"
+        rf",?\s*(?:[-–]\s*)?(?:at\s+)?{_TIME}{_ZONE}"
+    ),
+    # "8:00 am UTC on December 1, 2026", "10:00 on December 4, 2026 (UTC)"
+    re.compile(
+        rf"(?<![\d:]){_TIME}(?:\s*\(?(?:UTC|GMT)\)?)?\s+on\s+{_MONTH}\s+(?P<day>\d{{1,2}})"
+        rf"(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}}){_ZONE}"
     ),
     re.compile(
         rf"(?<!\d)(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(?P<year>\d{{4}})"
@@ -458,12 +466,72 @@ _TIME_PATTERNS = (
 )
 
 
+# The other end of a range that shares the matched time's date and zone:
+# "... 02:00 (UTC) to 04:00 (UTC)" after a match, "from 01:00 to 03:00 on ..." before one.
+_CLOCK = r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?:\s*(?P<ampm>[ap])\.?m\.?(?![A-Za-z]))?"
+_CLOCK_RANGE_AFTER = re.compile(
+    rf"\s*(?:to|until|till|-|–|~|至|到)\s*{_CLOCK}"
+    r"(?:\s*[(（]?\s*(?:UTC|GMT)\s*(?P<offset>[+\-]\d{1,2})?\s*[)）]?)?",
+    re.IGNORECASE,
+)
+_CLOCK_RANGE_BEFORE = re.compile(
+    rf"(?<![\d:]){_CLOCK}(?:\s*\(?(?:UTC|GMT)\)?)?\s*(?:to|and|-|–|~|至|到)\s*$", re.IGNORECASE
+)
+
+
+def _minutes(match: re.Match[str]) -> int | None:
+    """Minutes after midnight of a clock match, None when it is no clock time."""
+    hour, minute = int(match["hour"]), int(match["minute"] or 0)
+    if match["ampm"]:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if match["ampm"][0] in "pP" else 0)
+    return hour * 60 + minute if hour < 24 and minute < 60 else None
+
+
 def _time_hits(text: str) -> Iterator[_Hit]:
     for pattern in _TIME_PATTERNS:
         for match in pattern.finditer(text):
             moment = _exchange_stamp(match) or _moment(match)
-            if moment is not None:
-                yield _Hit(match.start(), match.end(), "event_time", moment.isoformat())
+            if moment is None:
+                continue
+            moment = _zone_from_range(text, match, moment)
+            yield _Hit(match.start(), match.end(), "event_time", moment.isoformat())
+            yield from _range_ends(text, match, moment)
+
+
+def _zone_from_range(text: str, match: re.Match[str], moment: datetime) -> datetime:
+    """ "14:00 至 16:00 (UTC+8)": a zone written once, after the range, holds for both ends."""
+    after = _CLOCK_RANGE_AFTER.match(text, match.end())
+    zoned = any(match.groupdict().get(key) for key in ("utc", "named", "iso", "prefix"))
+    if after is None or not after["offset"] or zoned:
+        return moment
+    zone = timezone(timedelta(hours=int(after["offset"])))
+    return moment.replace(tzinfo=zone).astimezone(UTC)
+
+
+def _range_ends(text: str, match: re.Match[str], moment: datetime) -> Iterator[_Hit]:
+    """The range's other end: same date and zone, its own clock time."""
+    anchor = _minutes(match)
+    if anchor is None:
+        return
+    after = _CLOCK_RANGE_AFTER.match(text, match.end())
+    before = _CLOCK_RANGE_BEFORE.search(text[max(0, match.start() - 40) : match.start()])
+    ends = []
+    if after:
+        ends.append((after.start("hour"), after.end(), after, 1))
+    if before:
+        offset = max(0, match.start() - 40)
+        ends.append((offset + before.start(), offset + before.end("minute"), before, -1))
+    for start, end, clock, direction in ends:
+        minutes = _minutes(clock)
+        if minutes is None:
+            continue
+        shift = minutes - anchor
+        if direction * shift < 0:  # a range across midnight
+            shift += direction * 24 * 60
+        other = moment + timedelta(minutes=shift)
+        yield _Hit(start, end, "event_time", other.isoformat())
 
 
 def _exchange_stamp(match: re.Match[str]) -> datetime | None:

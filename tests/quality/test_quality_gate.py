@@ -37,24 +37,24 @@ from transform.category import TAXONOMY
 # 2026-11-28 (shown after #), taken a little lower and rounded down to a multiple of 0.05. Raise a
 # threshold when a change improves its figure; never lower one to make a change pass.
 THRESHOLDS: dict[str, float] = {
-    "body_f1_mean": 0.85,  # 0.864
-    "category_accuracy": 0.70,  # 0.723
+    "body_f1_mean": 0.85,  # 0.886
+    "category_accuracy": 0.70,  # 0.745
     "coin_precision": 0.95,  # 0.980
-    "coin_recall": 0.85,  # 0.873
+    "coin_recall": 0.85,  # 0.891
     "pair_precision": 0.95,  # 1.000
-    "pair_recall": 0.90,  # 0.921
+    "pair_recall": 0.95,  # 0.974
     "money_precision": 0.95,  # 1.000
     "money_recall": 0.85,  # 0.878
     "percent_precision": 0.95,  # 1.000
     "percent_recall": 0.95,  # 1.000
     "country_precision": 0.95,  # 1.000
-    "country_recall": 0.90,  # 0.950
+    "country_recall": 0.95,  # 1.000
     "place_precision": 0.95,  # 1.000
-    "place_recall": 0.90,  # 0.917
-    "organisation_precision": 0.90,  # 0.918
-    "organisation_recall": 0.85,  # 0.900
-    "event_time_precision": 0.75,  # 0.789
-    "event_time_recall": 0.30,  # 0.306
+    "place_recall": 0.95,  # 1.000
+    "organisation_precision": 0.90,  # 0.902
+    "organisation_recall": 0.90,  # 0.920
+    "event_time_precision": 0.90,  # 0.939
+    "event_time_recall": 0.90,  # 0.939
 }
 
 

@@ -636,3 +636,27 @@ def test_organisations_are_well_formed() -> None:
             assert [(m.kind, m.value) for m in find_mentions(name)] == [
                 ("organisation", row["name"])
             ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("upgrade on 2026-12-10 from 02:00 (UTC) to 04:00 (UTC).",
+         ["2026-12-10T02:00:00+00:00", "2026-12-10T04:00:00+00:00"]),
+        ("Call auction: 9:00 am to 10:00 am UTC on December 2, 2026.",
+         ["2026-12-02T09:00:00+00:00", "2026-12-02T10:00:00+00:00"]),
+        ("Trading will be stopped at 10:00 on December 12, 2026 (UTC).",
+         ["2026-12-12T10:00:00+00:00"]),
+        ("Gate 将于 2026 年 12 月 8 日 14:00 至 16:00 (UTC+8) 进行系统升级",
+         ["2026-12-08T06:00:00+00:00", "2026-12-08T08:00:00+00:00"]),
+        ("币安将于 2026-12-04 16:00（东八区时间） 上线", ["2026-12-04T08:00:00+00:00"]),
+        ("Between 07:42 and 08:31 UTC on November 27, 2026",
+         ["2026-11-27T07:42:00+00:00", "2026-11-27T08:31:00+00:00"]),
+        ("Dec 6, 2026 - 14:00 UTC", ["2026-12-06T14:00:00+00:00"]),
+        ("Maintenance from 23:00 to 01:00 on December 6, 2026 (UTC)",
+         ["2026-12-05T23:00:00+00:00", "2026-12-06T01:00:00+00:00"]),
+    ],
+)  # fmt: skip
+def test_event_times_written_time_first_and_as_ranges(text: str, expected: list[str]):
+    found = [m.value for m in find_mentions(text) if m.kind == "event_time"]
+    assert sorted(found) == sorted(expected)

@@ -8,6 +8,7 @@ from transform.feeds import (
     blog_category,
     feed_article,
     feed_items,
+    feed_of,
     plain_text,
     status_articles,
 )
@@ -75,10 +76,11 @@ def post_article(page: Page) -> Article:
 
 
 def parse(page: Page) -> list[Article]:
-    if page.feed == "status":
+    feed = feed_of(page)
+    if feed == "status":
         return status_articles(page)
-    if page.feed == "blog" and page.page_kind == "list":
+    if feed == "blog" and page.page_kind == "list":
         return [item_article(page, item) for item in feed_items(page.body)]
-    if page.feed == "blog" and page.page_kind == "detail":
+    if feed == "blog" and page.page_kind == "detail":
         return [post_article(page)]
-    raise PayloadError(f"unknown Coinbase page: feed {page.feed!r}, kind {page.page_kind!r}")
+    raise PayloadError(f"unknown Coinbase page: feed {feed!r}, kind {page.page_kind!r}")

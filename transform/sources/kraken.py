@@ -7,7 +7,7 @@ from typing import Any
 import lxml.html
 
 from transform.dates import parse_datetime
-from transform.feeds import blog_category, feed_article, plain_text, status_articles
+from transform.feeds import blog_category, feed_article, feed_of, plain_text, status_articles
 from transform.markup import RenderedBody, render_html
 from transform.model import Article, Page, PayloadError
 
@@ -87,8 +87,9 @@ def blog_articles(page: Page) -> list[Article]:
 
 
 def parse(page: Page) -> list[Article]:
-    if page.feed == "blog":
+    feed = feed_of(page)
+    if feed == "blog":
         return blog_articles(page)
-    if page.feed == "status":
+    if feed == "status":
         return status_articles(page)
-    raise PayloadError(f"unknown Kraken feed {page.feed!r}")
+    raise PayloadError(f"unknown Kraken feed {feed!r}")

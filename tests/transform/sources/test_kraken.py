@@ -210,7 +210,7 @@ def test_protected_post_lands_with_its_excerpt_only() -> None:
         (b"<rss><channel><item><title>Half", "status", "not XML"),
         (b'<rss version="2.0"><channel><item><title>No link</title></item></channel></rss>',
          "status", "lacks title, link or description"),
-        ((FIXTURES / "posts-p1.json").read_bytes(), None, "unknown Kraken feed"),
+        ((FIXTURES / "posts-p1.json").read_bytes(), "news", "unknown Kraken feed"),
     ],
 )  # fmt: skip
 def test_malformed_payloads_raise(body: bytes, feed: str | None, message: str) -> None:
@@ -338,3 +338,9 @@ def test_status_capture_parses() -> None:
 
 def test_status_capture_lands_through_exnews_ingest(warehouse: Path, prefect_backend: str) -> None:
     ingest_status_capture("kraken", warehouse, prefect_backend)
+
+
+def test_a_page_without_a_feed_is_told_by_its_host():
+    body = (FIXTURES / "posts-p1.json").read_bytes()
+    told = [article.native_id for article in parse(page(body, None))]
+    assert told and told == [article.native_id for article in parse(page(body, "blog"))]
