@@ -111,11 +111,13 @@ class WindowedSpider(scrapy.Spider):
         page_kind: str,
         native_id: str | None = None,
         context: dict[str, Any] | None = None,
+        feed: str | None = None,
     ) -> RawPage:
+        """The payload as stored; ``feed`` names it where a source has several (blog, status)."""
         content_type = response.headers.get(b"Content-Type")
         return RawPage(
             source=self.name,
-            feed=self.feed,
+            feed=feed or self.feed,
             page_kind=page_kind,
             url=response.url,
             fetched_at=datetime.now(UTC),

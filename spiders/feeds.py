@@ -13,24 +13,10 @@ import scrapy
 from scrapy.http import Response
 
 from spiders.base import WindowedSpider
-from spiders.items import RawPage
 
 
 class FeedSpider(WindowedSpider):
     """A source with several feeds (blog, status) whose pages say which one they came from."""
-
-    def raw_page(
-        self,
-        response: Response,
-        page_kind: str,
-        native_id: str | None = None,
-        context: dict[str, Any] | None = None,
-        feed: str | None = None,
-    ) -> RawPage:
-        """The stored page, labelled with ``feed`` (default: the spider's main feed)."""
-        page = super().raw_page(response, page_kind, native_id, context)
-        page.feed = feed or self.feed
-        return page
 
     def feed_request(self, url: str, feed: str) -> scrapy.Request:
         return self.request(url, self.parse_feed, page=True, feed=feed)
