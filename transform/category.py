@@ -34,23 +34,34 @@ _TITLE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"|\blisting\b",
         ),
         ("maintenance", r"\bmaintenance\b|\bupgrade\b|\bhard fork\b"),
-        ("deposit_withdrawal", r"\bdeposits?\b|\bwithdrawals?\b"),
+        ("deposit_withdrawal", r"\bdeposits?\b|\bwithdrawals?\b|充值|提现|提現"),
         ("airdrop", r"\bairdrop|\bhodler\b"),
         (
             "trading_rules",
-            r"\bleverage\b|\bmargin\b|\btick size\b|\bprice limit|\brules?\b|\bapi\b",
+            r"\bleverage\b|\bmargin\b|\btick size\b|\bprice limit|\brules?\b"
+            r"|\bapi (?:update|change|upgrade)s?\b",
         ),
-        ("security", r"\bsecurity\b|\bphishing\b|\bhack|\bexploit"),
+        (
+            "security",
+            r"\bsecurity\b|\bphishing\b|\bhack|\bexploit|\battack|\bstolen\b|\bdrain"
+            r"|\bsim swap|盗|攻击|漏洞",
+        ),
         (
             "regulation",
             r"\bregulat|\blicen[cs]e|\bcompliance\b|\bsanction|\bfraud|\bscams?\b"
-            r"|\bcrackdown|\bmoney laundering|\bsec\b|\bofac\b|诈骗|洗钱|监管",
+            r"|\bcrackdown|\bmoney laundering|\bsec\b|\bofac\b|\bfinancial services agency"
+            r"|\bregulator|诈骗|洗钱|监管|证监会|证监|金管局|牌照",
         ),
         (
             "promotion",
             r"\bcampaign\b|\bpromotion\b|\bcompetition\b|\brewards?\b|\bwin\b|\bgiveaway",
         ),
         ("product", r"\blaunch|\bintroduc|\bnew feature|\bnow available\b|\bsupport"),
+        (
+            "market_news",
+            r"\bmarkets?\b|\bprices?\b|\bcpi\b|\brally|\bopen interest|\bflows?\b"
+            r"|\breclaim|\$\d|行情|市场|CPI",
+        ),
     )
 )
 

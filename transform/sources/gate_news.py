@@ -16,6 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 
+from transform.category import category_from_title
 from transform.dates import parse_datetime
 from transform.html import extract_article, parse_document
 from transform.markup import RenderedBody
@@ -23,6 +24,14 @@ from transform.model import Article, Page, PayloadError, parse_by_kind
 from transform.sources.gate_announcements import gate_article, markdown_text, site_language
 
 CATEGORY = "market_news"
+
+
+def news_category(title: str) -> str:
+    """News is market news unless its title says it is about something more specific."""
+    category = category_from_title(title)
+    return CATEGORY if category == "other" else category
+
+
 # /news/detail/<id>, /news/detail/<slug>-<id>, /news/detail/<TICKER>/<slug>-<id>
 _NEWS_PATH = re.compile(r"/news/detail/(?:[^/]+/)*[^/]*?(\d+)/?$")
 # A paragraph starting so begins Gate's trailer: everything from it on is page chrome.
@@ -116,7 +125,7 @@ def parse_list(page: Page) -> list[Article]:
             language,
             summary=link.summary,
             published_at=link.published_at,
-            category=CATEGORY,
+            category=news_category(link.title),
         )
         article.partial = True
         articles.append(article)
@@ -152,7 +161,7 @@ def parse_detail(page: Page) -> Article:
         author=metadata.author,
         published_at=metadata.published_at or parse_datetime(page.context_value("published_at")),
         updated_at=metadata.updated_at,
-        category=CATEGORY,
+        category=news_category(title),
         source_categories=[section] if section else [],
     )
 

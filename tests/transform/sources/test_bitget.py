@@ -60,7 +60,7 @@ def test_list_entries_are_partial_articles() -> None:
         "delisting",
         "maintenance",
         "maintenance",
-        "other",  # latest_news: the title decides
+        "market_news",  # latest_news: the title decides ("Fund Holds Above $600 Million")
         "promotion",
         "product",
         "security",

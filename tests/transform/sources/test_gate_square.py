@@ -151,7 +151,7 @@ DETAILS = {
     ),
     "22597310": (
         "Weekly Market Outlook: BTC/USDT tests 98K resistance as ETF inflows return",
-        datetime(2026, 11, 26, 14, 0, tzinfo=UTC), "other", ["BTC", "USDT", "ETH", "SOL"],
+        datetime(2026, 11, 26, 14, 0, tzinfo=UTC), "market_news", ["BTC", "USDT", "ETH", "SOL"],
         ["BTC/USDT", "ETH/USDT", "ETH/BTC", "SOL/USDT"], "GateResearchDesk", "en", False, 2,
     ),
     "22593377": (
@@ -197,7 +197,7 @@ DETAILS = {
     "22520333": (
         "$ETH reclaimed 4,000 USDT for the first time since August as staking inflows hit a new "
         "record.",
-        datetime(2026, 10, 20, 19, 40, tzinfo=UTC), "other", ["ETH"], [], "EtherEcho", "en",
+        datetime(2026, 10, 20, 19, 40, tzinfo=UTC), "market_news", ["ETH"], [], "EtherEcho", "en",
         False, 1,
     ),
     "22498760": (
