@@ -20,8 +20,9 @@ $(STAMP): pyproject.toml
 
 ## run: incremental ingest of every source, then what landed
 run: $(STAMP)
-	$(BIN)/exnews ingest
-	$(BIN)/exnews sql "select source, category, count(*) as articles, max(published_at) as newest from articles group by all order by 1, 2"
+	@$(BIN)/exnews ingest; status=$$?; \
+	$(BIN)/exnews sql "select source, category, count(*) as articles, max(published_at) as newest from articles group by all order by 1, 2"; \
+	exit $$status
 
 ## test: the whole test suite, offline
 test: $(STAMP)
