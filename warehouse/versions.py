@@ -1,7 +1,7 @@
 """Versioned article writes: new and changed content is appended, unchanged is skipped.
 
-A list entry (``partial``) only fills what the stored version lacks, so a list page
-never overwrites what a detail page said; a full record replaces the stored content.
+A list entry (``partial``) only fills what a stored list entry lacks and leaves an article
+a detail page described alone; a full record replaces the stored content.
 """
 
 from __future__ import annotations
@@ -134,6 +134,10 @@ def upsert_articles(root: Path, source: str, versions: Iterable[ArticleVersion])
     comments: list[dict[str, Any]] = []
     for version in versions:
         previous = stored.get(version.row["article_id"])
+        if version.partial and previous is not None and previous.get("body_text"):
+            # A list entry never changes what a detail page already said.
+            result.record(version.row["article_id"], "unchanged")
+            continue
         merged = _merge(version.row, previous, version.partial)
         merged["first_seen_at"] = (previous or merged).get("first_seen_at") or merged["fetched_at"]
         merged["content_hash"] = content_hash(merged)

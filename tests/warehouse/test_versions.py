@@ -80,3 +80,11 @@ def test_duplicates_from_two_writers_stay_hidden(warehouse: Path):
     assert connection.execute("select count(*) from articles").fetchone()[0] == 1
     assert connection.execute("select count(*) from article_versions").fetchone()[0] == 1
     assert connection.execute("select count(*) from mentions").fetchone()[0] == 1
+
+
+def test_a_list_entry_after_its_detail_adds_no_version(warehouse: Path):
+    upsert_articles(warehouse, "binance", [ArticleVersion(article(summary=None))])
+    stub = article(body_text=None, summary="From the list", fetched_at=FETCHED + timedelta(1))
+    result = upsert_articles(warehouse, "binance", [ArticleVersion(stub, partial=True)])
+    assert result.count("unchanged") == 1
+    assert connect(warehouse).execute("select count(*) from article_versions").fetchone()[0] == 1
