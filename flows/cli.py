@@ -60,9 +60,14 @@ def _print_rows(rows: list[dict[str, Any]], title: str) -> None:
     console.print(table)
 
 
-def _run_flow(flow_name: str, **parameters: Any) -> None:
+def _prefect_defaults() -> None:
+    """Before prefect is imported: it reads its settings then."""
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
+
+
+def _run_flow(flow_name: str, **parameters: Any) -> None:
+    _prefect_defaults()
     from flows import ingest as flows_module
     from flows.report import report_table
 
@@ -229,8 +234,7 @@ def compact(
     warehouse: WarehouseOption = None,
 ) -> None:
     """Rewrite each partition's small files into one; report files and bytes."""
-    for key, value in PREFECT_DEFAULTS.items():
-        os.environ.setdefault(key, value)
+    _prefect_defaults()
     from flows.compact import compact as compact_flow
 
     _use_warehouse(warehouse)

@@ -546,10 +546,7 @@ def _exchange_stamp(match: re.Match[str]) -> datetime | None:
     )
     if not stamp:
         return None
-    try:
-        return parse_datetime(match[0])
-    except ValueError:  # "2026-13-40 08:00": not a date, and _moment says so too
-        return None
+    return parse_datetime(match[0])  # None for "2026-13-40 08:00"
 
 
 def _moment(match: re.Match[str]) -> datetime | None:

@@ -7,10 +7,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from warehouse.layout import table_files
 from warehouse.schemas import TABLES
+from warehouse.views import utc_connection
 
 
 def iter_raw_pages(
@@ -29,8 +28,7 @@ def iter_raw_pages(
     files = table_files(root, TABLES["raw_pages"], source)
     if not files:
         return
-    connection = duckdb.connect()
-    connection.execute("SET TimeZone = 'UTC'")
+    connection = utc_connection()
     conditions, parameters = [], [[str(path) for path in files]]
     if run_id is not None:
         conditions.append("run_id = ?")

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
-
 from warehouse.layout import table_files
 from warehouse.schemas import TABLES
+from warehouse.views import connect, utc_connection
 
 
-def _read_files(connection: duckdb.DuckDBPyConnection, paths: list[Path]) -> str:
+def _read_files(paths: list[Path]) -> str:
     listed = ", ".join("'" + str(path).replace("'", "''") + "'" for path in paths)
     return f"read_parquet([{listed}], union_by_name = true)"
 
@@ -21,11 +20,8 @@ def newest_published_at(root: Path, source: str) -> datetime | None:
     files = table_files(root, TABLES["articles"], source)
     if not files:
         return None
-    connection = duckdb.connect()
-    connection.execute("SET TimeZone = 'UTC'")
-    row = connection.execute(
-        f"SELECT max(published_at) FROM {_read_files(connection, files)}"
-    ).fetchone()
+    connection = utc_connection()
+    row = connection.execute(f"SELECT max(published_at) FROM {_read_files(files)}").fetchone()
     return row[0] if row else None
 
 
@@ -38,11 +34,11 @@ def processed_payloads(root: Path, source: str) -> set[str]:
     runs = table_files(root, TABLES["runs"])
     if not pages or not runs:
         return set()
-    connection = duckdb.connect()
+    connection = utc_connection()
     rows = connection.execute(
         f"""
-        SELECT DISTINCT p.sha256 FROM {_read_files(connection, pages)} AS p
-        SEMI JOIN {_read_files(connection, runs)} AS r ON p.run_id = r.run_id
+        SELECT DISTINCT p.sha256 FROM {_read_files(pages)} AS p
+        SEMI JOIN {_read_files(runs)} AS r ON p.run_id = r.run_id
         """
     ).fetchall()
     return {sha for (sha,) in rows}
@@ -50,7 +46,6 @@ def processed_payloads(root: Path, source: str) -> set[str]:
 
 def source_activity(root: Path) -> dict[str, dict[str, object]]:
     """Per source: its last run (when, status) and its newest article, from the views."""
-    from warehouse.views import connect
 
     rows = (
         connect(root)
@@ -79,12 +74,11 @@ def story_candidates(root: Path, since: datetime) -> list[tuple[str, str]]:
     files = table_files(root, TABLES["articles"])
     if not files:
         return []
-    connection = duckdb.connect()
-    connection.execute("SET TimeZone = 'UTC'")
+    connection = utc_connection()
     rows = connection.execute(
         f"""
         SELECT coalesce(story_id, article_id), fingerprint
-        FROM {_read_files(connection, files)}
+        FROM {_read_files(files)}
         WHERE fingerprint IS NOT NULL AND published_at >= ?
         QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY fetched_at DESC) = 1
         """,

@@ -14,10 +14,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from warehouse.layout import table_files
 from warehouse.schemas import ARTICLES, TABLES
+from warehouse.views import utc_connection
 from warehouse.writer import Row, write_rows
 
 # Columns that describe a fetch rather than the content.
@@ -77,8 +76,7 @@ def stored_versions(root: Path, source: str, article_ids: Sequence[str]) -> dict
     files = table_files(root, TABLES["articles"], source)
     if not files or not article_ids:
         return {}
-    connection = duckdb.connect()
-    connection.execute("SET TimeZone = 'UTC'")
+    connection = utc_connection()
     ids = sorted(set(article_ids))
     table = connection.sql(
         """

@@ -68,12 +68,18 @@ def create_views(connection: duckdb.DuckDBPyConnection, root: Path) -> None:
         connection.execute(f"CREATE OR REPLACE VIEW {name} AS {query}")
 
 
-def connect(root: str | Path | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with the warehouse views, times in UTC."""
+def utc_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection that reads and shows every time in UTC."""
     connection = duckdb.connect(
         config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
     )
     connection.execute("SET TimeZone = 'UTC'")
+    return connection
+
+
+def connect(root: str | Path | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with the warehouse views, times in UTC."""
+    connection = utc_connection()
     create_views(connection, warehouse_root(root))
     return connection
 
