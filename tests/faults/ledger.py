@@ -81,9 +81,7 @@ class FaultRow:
         return self.found == self.expected and self.duplicates == 0 and self.unreadable == 0
 
 
-def record(
-    fault: str, injected: int, expected: int, seen: Audit, outcome: str
-) -> FaultRow:
+def record(fault: str, injected: int, expected: int, seen: Audit, outcome: str) -> FaultRow:
     """Append one fault's figures to the ledger and return them for the test to assert."""
     row = FaultRow(
         fault=fault,
