@@ -48,10 +48,13 @@ def crawl_source(
 
 @task(name="process")
 def process_run(
-    source: str, run_id: str, root: Path, window: Window, crawled: bool
+    source: str, run_id: str, root: Path, window: Window, crawled_since: datetime | None
 ) -> ProcessResult:
-    """The pages this crawl stored, or every stored page when reprocessing."""
-    pages = iter_raw_pages(root, source, run_id=run_id if crawled else None)
+    """The pages the crawl started at ``crawled_since`` stored; every stored page when None."""
+    if crawled_since is None:
+        pages = iter_raw_pages(root, source)
+    else:
+        pages = iter_raw_pages(root, source, run_id=run_id, fetched_since=crawled_since)
     return process_pages(root, source, pages, window=window, run_id=run_id)
 
 
@@ -62,7 +65,7 @@ def run_source(
     run_id = uuid.uuid4().hex
     started_at = datetime.now(UTC)
     crawl = crawl_source(source, run_id, root, window, max_pages) if fetch else None
-    processed = process_run(source, run_id, root, window, crawled=fetch)
+    processed = process_run(source, run_id, root, window, started_at if fetch else None)
     finished_at = datetime.now(UTC)
     cadence = spider_class(source).expected_cadence
     stale_by = staleness(newest_published_at(root, source), cadence, finished_at)

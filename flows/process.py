@@ -116,8 +116,10 @@ def process_pages(
     """Parse and store pages batch by batch, so memory stays bounded on long windows."""
     result = ProcessResult()
     since = window.start - STORY_REACH if window.start else datetime(1970, 1, 1, tzinfo=UTC)
-    stories = story_candidates(root, since)
+    stories: list[tuple[str, str]] | None = None
     for batch in _batches(raw_pages, batch_pages):
+        if stories is None:  # read on the first page: a run with nothing new reads nothing
+            stories = story_candidates(root, since)
         versions: list[ArticleVersion] = []
         failures: list[dict[str, Any]] = []
         for raw in batch:

@@ -210,7 +210,7 @@ def _commit(root: Path, spec: TableSpec, manifest: Manifest) -> bool:
 
 
 def _footprint(files: TableFiles | None) -> tuple[int, int]:
-    paths = [*files.current, *files.history, *files.delta] if files else []
+    paths = files.every if files else []
     return len(paths), sum(path.stat().st_size for path in paths)
 
 
@@ -286,7 +286,7 @@ def _next(
             covers[partition] = kept
     for partition, (current_names, history_names, _) in written.items():
         files = before[partition]
-        replaced = [path.name for path in [*files.current, *files.history, *files.delta]]
+        replaced = [path.name for path in files.every]
         covers[partition] = sorted({*covers.get(partition, []), *replaced})
         current[partition], history[partition] = current_names, history_names
     generation = previous.generation + 1 if previous else 1

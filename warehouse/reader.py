@@ -7,9 +7,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from warehouse.layout import table_files
 from warehouse.schemas import TABLES
-from warehouse.views import utc_connection
+from warehouse.state import months_from
+from warehouse.views import live_files, read_files, utc_connection
 
 
 def iter_raw_pages(
@@ -18,18 +18,25 @@ def iter_raw_pages(
     *,
     run_id: str | None = None,
     fetched_before: datetime | None = None,
+    fetched_since: datetime | None = None,
     batch_rows: int = 256,
 ) -> Iterator[dict[str, Any]]:
     """Raw pages of ``source`` (of one run when given), one by one.
 
     Detail pages come before list pages: a list entry then only fills what its detail
-    did not give, instead of landing first as a version of its own.
+    did not give, instead of landing first as a version of its own. ``fetched_since``
+    (a run's start) bounds the read to the month partitions from then on.
     """
-    files = table_files(root, TABLES["raw_pages"], source)
+    month = months_from(fetched_since) if fetched_since else None
+    files = live_files(root, TABLES["raw_pages"], source, month).latest
     if not files:
         return
     connection = utc_connection()
-    conditions, parameters = [], [[str(path) for path in files]]
+    conditions: list[str] = []
+    parameters: list[object] = []
+    if fetched_since is not None:
+        conditions.append("fetched_at >= ?")
+        parameters.append(fetched_since)
     if run_id is not None:
         conditions.append("run_id = ?")
         parameters.append(run_id)
@@ -39,7 +46,7 @@ def iter_raw_pages(
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     reader = connection.sql(
         f"""
-        SELECT * EXCLUDE (headers) FROM read_parquet(?, union_by_name = true) {where}
+        SELECT * EXCLUDE (headers, month) FROM {read_files(files)} {where}
         QUALIFY row_number() OVER (PARTITION BY raw_id ORDER BY fetched_at) = 1
         ORDER BY page_kind = 'list', fetched_at, raw_id
         """,

@@ -2,45 +2,70 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from warehouse.layout import table_files
+from warehouse.layout import UNKNOWN_MONTH, month_key
 from warehouse.schemas import TABLES
-from warehouse.views import connect, utc_connection
+from warehouse.views import connect, live_files, partitions, read_files, utc_connection
+
+# How long a stored payload is remembered as processed: an ingest re-fetches the pages
+# of its look-back window, which were fetched within days; older ones may land again.
+PAYLOAD_MEMORY = timedelta(days=31)
+# The longest a run takes: its pages were fetched at most this long after it started.
+RUN_SPAN = timedelta(days=1)
 
 
-def _read_files(paths: list[Path]) -> str:
-    listed = ", ".join("'" + str(path).replace("'", "''") + "'" for path in paths)
-    return f"read_parquet([{listed}], union_by_name = true)"
+def months_from(since: datetime) -> Callable[[str], bool]:
+    """Month partitions that can hold a time at or after ``since``."""
+    first = month_key(since)
+    return lambda month: month != UNKNOWN_MONTH and month >= first
 
 
 def newest_published_at(root: Path, source: str) -> datetime | None:
-    """The newest ``published_at`` stored for ``source``: where the next ingest resumes."""
-    files = table_files(root, TABLES["articles"], source)
-    if not files:
-        return None
-    connection = utc_connection()
-    row = connection.execute(f"SELECT max(published_at) FROM {_read_files(files)}").fetchone()
-    return row[0] if row else None
+    """The newest ``published_at`` stored for ``source``: where the next ingest resumes.
+
+    Only the newest month partition that has rows is read, whatever the history.
+    """
+    spec = TABLES["articles"]
+    for partition in reversed(partitions(root, spec, source)):
+        month = partition.rsplit("month=", 1)[1]
+        if month == UNKNOWN_MONTH:
+            continue
+        files = live_files(root, spec, source, lambda m, month=month: m == month)
+        if not files.every:
+            continue
+        row = utc_connection().execute(f"SELECT max(published_at) FROM {read_files(files.every)}")
+        newest = row.fetchone()
+        if newest and newest[0] is not None:
+            return newest[0]
+    return None
 
 
-def processed_payloads(root: Path, source: str) -> set[str]:
-    """Hashes of payloads already stored by a run that finished, which need no new work.
+def processed_payloads(root: Path, source: str, since: datetime | None = None) -> set[str]:
+    """Hashes of payloads fetched since ``since`` by a run that finished: no new work.
 
     Pages of a run that crashed before its ``runs`` row are fetched and processed again.
+    Only the month partitions from ``since`` (default: ``PAYLOAD_MEMORY`` ago) are read.
     """
-    pages = table_files(root, TABLES["raw_pages"], source)
-    runs = table_files(root, TABLES["runs"])
-    if not pages or not runs:
+    since = since or datetime.now(UTC) - PAYLOAD_MEMORY
+    pages = live_files(root, TABLES["raw_pages"], source, months_from(since))
+    runs = live_files(root, TABLES["runs"], month=months_from(since - RUN_SPAN))
+    if not pages.latest or not runs.latest:
         return set()
-    connection = utc_connection()
-    rows = connection.execute(
-        f"""
-        SELECT DISTINCT p.sha256 FROM {_read_files(pages)} AS p
-        SEMI JOIN {_read_files(runs)} AS r ON p.run_id = r.run_id
-        """
-    ).fetchall()
+    rows = (
+        utc_connection()
+        .execute(
+            f"""
+            SELECT DISTINCT p.sha256 FROM {read_files(pages.latest)} AS p
+            SEMI JOIN {read_files(runs.latest)} AS r ON p.run_id = r.run_id
+            WHERE p.fetched_at >= ?
+            """,
+            [since],
+        )
+        .fetchall()
+    )
     return {sha for (sha,) in rows}
 
 
@@ -70,18 +95,23 @@ def source_activity(root: Path) -> dict[str, dict[str, object]]:
 
 
 def story_candidates(root: Path, since: datetime) -> list[tuple[str, str]]:
-    """``(story_id, fingerprint)`` of stored articles published since ``since``, every source."""
-    files = table_files(root, TABLES["articles"])
-    if not files:
+    """``(story_id, fingerprint)`` of stored articles published since ``since``, every source.
+
+    Only the month partitions from ``since`` on are read.
+    """
+    files = live_files(root, TABLES["articles"], month=months_from(since))
+    if not files.every:
         return []
-    connection = utc_connection()
-    rows = connection.execute(
-        f"""
-        SELECT coalesce(story_id, article_id), fingerprint
-        FROM {_read_files(files)}
-        WHERE fingerprint IS NOT NULL AND published_at >= ?
-        QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY fetched_at DESC) = 1
-        """,
-        [since],
-    ).fetchall()
+    rows = (
+        utc_connection()
+        .execute(
+            f"""
+            SELECT coalesce(story_id, article_id), fingerprint FROM {read_files(files.every)}
+            WHERE fingerprint IS NOT NULL AND published_at >= ?
+            QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY fetched_at DESC) = 1
+            """,
+            [since],
+        )
+        .fetchall()
+    )
     return [(story_id, fingerprint) for story_id, fingerprint in rows]

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from warehouse.layout import table_files
+from warehouse.layout import month_key
 from warehouse.schemas import ARTICLES, TABLES
-from warehouse.views import utc_connection
+from warehouse.views import live_files, read_files, utc_connection
 from warehouse.writer import Row, write_rows
 
 # Columns that describe a fetch rather than the content.
@@ -71,22 +71,42 @@ class UpsertResult:
         return sum(1 for value in self.outcomes.values() if value == outcome)
 
 
-def stored_versions(root: Path, source: str, article_ids: Sequence[str]) -> dict[str, Row]:
-    """The newest stored row of each of ``article_ids``."""
-    files = table_files(root, TABLES["articles"], source)
-    if not files or not article_ids:
+def stored_versions(
+    root: Path, source: str, article_ids: Sequence[str], months: Collection[str] | None = None
+) -> dict[str, Row]:
+    """The newest stored row of each of ``article_ids``, looked up in ``months`` only.
+
+    An article's partition is fixed by its ``published_at``, so the months of the rows a
+    run holds bound the read, whatever the history; None reads every month.
+    """
+    if not article_ids:
         return {}
-    connection = utc_connection()
-    ids = sorted(set(article_ids))
-    table = connection.sql(
-        """
-        SELECT * FROM read_parquet(?, union_by_name = true)
-        WHERE article_id IN (SELECT unnest(?))
-        QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY fetched_at DESC) = 1
-        """,
-        params=[[str(path) for path in files], ids],
-    ).to_arrow_table()
+    chosen = None if months is None else set(months).__contains__
+    files = live_files(root, TABLES["articles"], source, chosen).every
+    if not files:
+        return {}
+    table = (
+        utc_connection()
+        .sql(
+            f"""
+            SELECT * EXCLUDE (month) FROM {read_files(files)}
+            WHERE article_id IN (SELECT unnest(?))
+            QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY fetched_at DESC) = 1
+            """,
+            params=[sorted(set(article_ids))],
+        )
+        .to_arrow_table()
+    )
     return {row["article_id"]: row for row in table.to_pylist()}
+
+
+def _months(rows: Iterable[Row]) -> set[str] | None:
+    """The partitions rows land in; None (every month) when one has no ``published_at``.
+
+    The writer files an undated row under its fetch month, which moves from run to run.
+    """
+    moments = [row.get("published_at") for row in rows]
+    return None if None in moments else {month_key(moment) for moment in moments}
 
 
 def _merge(incoming: Mapping[str, Any], stored: Row | None, partial: bool) -> dict[str, Any]:
@@ -125,7 +145,8 @@ def upsert_articles(root: Path, source: str, versions: Iterable[ArticleVersion])
     rows no view shows (mentions join on the article's content hash), never a gap.
     """
     versions = list(versions)
-    stored = stored_versions(root, source, [version.row["article_id"] for version in versions])
+    rows = [version.row for version in versions]
+    stored = stored_versions(root, source, [row["article_id"] for row in rows], _months(rows))
     result = UpsertResult()
     articles: list[dict[str, Any]] = []
     mentions: list[dict[str, Any]] = []

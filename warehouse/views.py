@@ -156,6 +156,10 @@ class TableFiles:
     delta: list[Path]
 
     @property
+    def every(self) -> list[Path]:
+        return self.current + self.history + self.delta
+
+    @property
     def latest(self) -> list[Path]:
         """Files that can hold a key's winning row: history rows never win."""
         return self.current + self.delta
