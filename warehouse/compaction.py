@@ -1,12 +1,15 @@
-"""Compaction: rewrite each changed partition as its current state, commit it in a manifest.
+"""Compaction: rewrite each source-year as its current state, commit it in a manifest.
 
-Per partition with new files, the rows become one file already deduplicated by the
-table's key (for ``articles`` the current row of each article, plus one file of the
-older distinct versions), sorted by the partition's time column so that row-group
-min/max prune time filters. The new files are written first under fresh names; the
-table manifest that names them, and the files they replace, is committed last with an
-exclusive link. Until then readers count the new files as delta and deduplicate them;
-after it, they skip the replaced files. A crash at any step leaves either state, whole.
+Per source and year with new rows, the rows become one file already deduplicated by
+the table's key (for ``articles`` the current row of each article, plus one file of the
+older distinct versions), in ``source=…/year=…``, sorted by the table's time column so
+that row-group and file min/max prune time filters. Few large files: a query pays about
+a millisecond per file it opens, so per-month snapshots (600 files for ten sources over
+five years) would cost more than the rows. The new files are written first under fresh
+names; the table manifest that names them, and the files they replace, is committed
+last with an exclusive link. Until then readers count the new files as delta and
+deduplicate them; after it, they skip the replaced files. A crash at any step leaves
+one of the two states, whole.
 
 Replaced files stay until the manifest that replaced them is ``retention`` old: a query
 that resolved the older state keeps finding them, as with Delta Lake's VACUUM.
@@ -14,6 +17,7 @@ that resolved the older state keeps finding them, as with Delta Lake's VACUUM.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -22,7 +26,6 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from warehouse.schemas import TABLES, TableSpec
 from warehouse.views import (
@@ -31,12 +34,14 @@ from warehouse.views import (
     Manifest,
     TableFiles,
     current_rows,
+    files_view,
     latest_manifest,
     live_files,
     manifest_dir,
     manifest_path,
     parquet_names,
-    read_files,
+    schema_id,
+    snapshot_partition,
     utc_connection,
     versions_snapshot,
 )
@@ -60,13 +65,16 @@ class PartitionCompaction:
     files_removed: int
 
 
-def _by_partition(root: Path, spec: TableSpec, files: TableFiles) -> dict[str, TableFiles]:
-    grouped: dict[str, TableFiles] = defaultdict(lambda: TableFiles([], [], []))
+def _folder(root: Path, spec: TableSpec, path: Path) -> str:
+    return path.parent.relative_to(root / spec.name).as_posix()
+
+
+def _by_snapshot(root: Path, spec: TableSpec, files: TableFiles) -> dict[str, TableFiles]:
+    """Live files by the snapshot partition (source and year) their rows belong to."""
+    grouped: dict[str, TableFiles] = defaultdict(lambda: TableFiles([], [], [], files.schemas))
     for kind in ("current", "history", "delta"):
         for path in getattr(files, kind):
-            getattr(grouped[path.parent.relative_to(root / spec.name).as_posix()], kind).append(
-                path
-            )
+            getattr(grouped[snapshot_partition(_folder(root, spec, path))], kind).append(path)
     return dict(grouped)
 
 
@@ -84,110 +92,129 @@ def _vacuum(root: Path, spec: TableSpec, now: datetime, retention: timedelta) ->
                     (root / spec.name / partition / name).unlink()
                 except FileNotFoundError:  # gone already, or a concurrent run was first
                     continue
-                removed[partition] += 1
+                removed[snapshot_partition(partition)] += 1
         if path != paths[-1]:
             path.unlink(missing_ok=True)
     return removed
 
 
-def _select(spec: TableSpec, relation: str, columns: set[str]) -> str:
-    """The table's columns in schema order; a column older files lack comes back null."""
-    listed = [name if name in columns else f"NULL AS {name}" for name in spec.schema.names]
-    return f"SELECT {', '.join(listed)} FROM ({relation})"
+GROUP_BYTES = 32 << 20  # partitions are rewritten in groups of about this many stored bytes
 
 
-def _view(connection: duckdb.DuckDBPyConnection, name: str, paths: list[Path]) -> str | None:
-    if not paths:
-        return None
-    connection.execute(
-        f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * EXCLUDE (month) FROM {read_files(paths)}"
+def _view(
+    connection: duckdb.DuckDBPyConnection,
+    name: str,
+    paths: list[Path],
+    table_dir: Path,
+    schemas: dict[Path, str],
+) -> str | None:
+    """A temporary view over ``paths``; ``_partition``: the snapshot partition of a row."""
+    folder = f"substr(parse_dirpath(filename), {len(str(table_dir)) + 2})"
+    partition = (
+        f", regexp_replace({folder}, 'month=(unknown|[0-9]{{4}})(-[0-9]{{2}})?$', 'year=\\1')"
+        " AS _partition"
     )
-    return name
+    return files_view(connection, name, paths, schemas, partition, temporary=True)
 
 
 def _displaced(
     connection: duckdb.DuckDBPyConnection,
     root: Path,
     spec: TableSpec,
-    current: list[Path],
-    delta: list[Path],
-) -> dict[str, pa.Table]:
-    """Per partition, keys of its snapshot or delta rows whose newest row lies elsewhere.
+    files: TableFiles,
+) -> pa.Table:
+    """``_partition`` and key of snapshot or delta rows whose newest row lies elsewhere.
 
     An article whose ``published_at`` moved to another month has rows in two partitions;
     the snapshot keeps it only where it wins, so snapshot rows stay one per key overall.
     """
     dedup = DEDUP[spec.name]
     columns = ", ".join(dict.fromkeys([*dedup.key, *(name for name, _ in dedup.order)]))
-    rows = f"SELECT {columns}, 1 AS _layer, filename FROM {read_files(delta, filename=True)}"
-    if current:
+    table_dir = root / spec.name
+    delta_view = _view(connection, "_d_delta", files.delta, table_dir, files.schemas)
+    rows = f"SELECT {columns}, _partition, 1 AS _layer FROM {delta_view}"
+    if current_view := _view(connection, "_d_current", files.current, table_dir, files.schemas):
         rows = f"""
-            SELECT {columns}, 0 AS _layer, filename
-            FROM {read_files(current, filename=True)} AS s
-            SEMI JOIN ({rows}) AS d ON {dedup.same_key("s", "d")}
+            SELECT {columns}, _partition, 0 AS _layer FROM {current_view} AS s
+            SEMI JOIN {delta_view} AS d ON {dedup.same_key("s", "d")}
             UNION ALL BY NAME {rows}"""
     key = ", ".join(dedup.key)
-    found = connection.sql(
+    return connection.sql(
         f"""
-        WITH c AS (SELECT * EXCLUDE (filename), parse_dirpath(filename) AS dir FROM ({rows})),
-        spread AS (SELECT {key} FROM c GROUP BY ALL HAVING count(DISTINCT dir) > 1),
+        WITH c AS ({rows}),
+        spread AS (SELECT {key} FROM c GROUP BY ALL HAVING count(DISTINCT _partition) > 1),
         contested AS (SELECT c.* FROM c SEMI JOIN spread AS s ON {dedup.same_key("c", "s")}),
-        winners AS (SELECT {key}, dir FROM contested {dedup.window(", _layer")})
-        SELECT DISTINCT c.dir, {", ".join(f"c.{name}" for name in dedup.key)}
+        winners AS (SELECT {key}, _partition FROM contested {dedup.window(", _layer")})
+        SELECT DISTINCT c._partition, {", ".join(f"c.{name}" for name in dedup.key)}
         FROM contested AS c JOIN winners AS w ON {dedup.same_key("c", "w")}
-        WHERE c.dir <> w.dir
+        WHERE c._partition <> w._partition
         """
     ).to_arrow_table()
-    displaced = {}
-    for directory in set(found.column("dir").to_pylist()):
-        partition = Path(directory).relative_to(root / spec.name).as_posix()
-        mask = pc.equal(found.column("dir"), directory)
-        displaced[partition] = found.filter(mask).drop_columns(["dir"])
-    return displaced
+
+
+def _groups(partitions: list[str], before: dict[str, TableFiles]) -> list[list[str]]:
+    """Consecutive partitions in groups of about ``GROUP_BYTES``: memory stays bounded."""
+    groups: list[list[str]] = [[]]
+    size = 0
+    for partition in partitions:
+        if groups[-1] and size >= GROUP_BYTES:
+            groups.append([])
+            size = 0
+        groups[-1].append(partition)
+        size += _footprint(before[partition])[1]
+    return groups
 
 
 def _write(
-    connection: duckdb.DuckDBPyConnection, spec: TableSpec, relation: str, directory: Path
-) -> tuple[list[str], int]:
-    """Write the rows of ``relation`` as one file sorted by time: its name and row count."""
-    columns = {row[0] for row in connection.execute(f"DESCRIBE {relation}").fetchall()}
-    query = f"{_select(spec, relation, columns)} ORDER BY {spec.month_column}"
-    table = connection.sql(query).to_arrow_table().cast(spec.schema)
-    if not table.num_rows:
-        return [], 0
-    return [write_parquet_atomic(table, directory).name], table.num_rows
+    connection: duckdb.DuckDBPyConnection, root: Path, spec: TableSpec, relation: str
+) -> dict[str, tuple[list[str], int]]:
+    """Write the rows of ``relation``, one file per partition sorted by its time column."""
+    table = connection.sql(
+        f"SELECT * FROM {relation} ORDER BY _partition, {spec.month_column}"
+    ).to_arrow_table()
+    places = table.column("_partition").to_pylist()
+    columns = {
+        name: table.column(name) if name in table.column_names else pa.nulls(len(table))
+        for name in spec.schema.names
+    }
+    rows = pa.table(columns).cast(spec.schema)
+    written, start = {}, 0
+    for partition, members in itertools.groupby(places):
+        count = len(list(members))
+        path = write_parquet_atomic(rows.slice(start, count), root / spec.name / partition)
+        written[partition] = ([path.name], count)
+        start += count
+    return written
 
 
-def _compact_partition(
+def _compact_group(
     connection: duckdb.DuckDBPyConnection,
+    root: Path,
     spec: TableSpec,
-    directory: Path,
     files: TableFiles,
-    displaced: pa.Table | None,
-) -> tuple[list[str], list[str], int]:
-    """New current and history files of one partition, and how many rows they hold."""
+    displaced: pa.Table,
+) -> tuple[dict[str, tuple[list[str], int]], dict[str, tuple[list[str], int]]]:
+    """New current and history files of a group of partitions, by partition."""
     dedup = DEDUP[spec.name]
-    snapshot = _view(connection, "_p_current", files.current)
-    history = _view(connection, "_p_history", files.history)
-    delta = _view(connection, "_p_delta", files.delta)
+    snapshot = _view(connection, "_g_current", files.current, root / spec.name, files.schemas)
+    history = _view(connection, "_g_history", files.history, root / spec.name, files.schemas)
+    delta = _view(connection, "_g_delta", files.delta, root / spec.name, files.schemas)
     current = current_rows(snapshot, delta, dedup)
     assert current is not None, "a partition is rewritten for its snapshot or delta rows"
-    if displaced is not None:
-        connection.register("_p_gone", displaced)
-        current = f"""
-            SELECT c.* FROM ({current}) AS c
-            ANTI JOIN _p_gone AS g ON {dedup.same_key("c", "g")}"""
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE _p_new AS {current}")
-    current_names, rows = _write(connection, spec, "SELECT * FROM _p_new", directory)
+    connection.register("_g_gone", displaced)
+    connection.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _g_new AS
+        SELECT c.* FROM ({current}) AS c ANTI JOIN _g_gone AS g
+        ON c._partition = g._partition AND {dedup.same_key("c", "g")}"""
+    )
+    current_files = _write(connection, root, spec, "_g_new")
     if spec.name != "articles":
-        return current_names, [], rows
+        return current_files, {}
     versions = current_rows(versions_snapshot(snapshot, history), delta, VERSIONS)
-    assert versions is not None
-    older = f"""
-        SELECT v.* FROM ({versions}) AS v ANTI JOIN _p_new AS c
-        ON {VERSIONS.same_key("v", "c")} AND v.fetched_at IS NOT DISTINCT FROM c.fetched_at"""
-    history_names, history_rows = _write(connection, spec, older, directory)
-    return current_names, history_names, rows + history_rows
+    older = f"""(
+        SELECT v.* FROM ({versions}) AS v ANTI JOIN _g_new AS c
+        ON {VERSIONS.same_key("v", "c")} AND v.fetched_at IS NOT DISTINCT FROM c.fetched_at)"""
+    return current_files, _write(connection, root, spec, older)
 
 
 def _commit(root: Path, spec: TableSpec, manifest: Manifest) -> bool:
@@ -225,7 +252,7 @@ def compact_table(
     now = now or datetime.now(UTC)
     removed = _vacuum(root, spec, now, retention)
     previous = latest_manifest(root, spec)
-    before = _by_partition(root, spec, live_files(root, spec, manifest=previous))
+    before = _by_snapshot(root, spec, live_files(root, spec, manifest=previous))
     dirty = {
         partition
         for partition, files in before.items()
@@ -234,20 +261,26 @@ def compact_table(
     written: dict[str, tuple[list[str], list[str], int]] = {}
     if dirty:
         connection = utc_connection()
+        everything = TableFiles.join(before.values())
         delta = [path for partition in dirty for path in before[partition].delta]
-        current = [path for files in before.values() for path in files.current]
-        displaced = _displaced(connection, root, spec, current, delta)
-        for partition in sorted(dirty | displaced.keys()):
-            written[partition] = _compact_partition(
-                connection, spec, root / spec.name / partition, before[partition],
-                displaced.get(partition),
-            )  # fmt: skip
+        contested = TableFiles(everything.current, [], delta, everything.schemas)
+        displaced = _displaced(connection, root, spec, contested)
+        chosen = sorted(dirty | set(displaced.column("_partition").to_pylist()))
+        for group in _groups(chosen, before):
+            files = TableFiles.join(before[partition] for partition in group)
+            current_files, history_files = _compact_group(connection, root, spec, files, displaced)
+            for partition in group:
+                current_names, current_rows_written = current_files.get(partition, ([], 0))
+                history_names, history_rows = history_files.get(partition, ([], 0))
+                written[partition] = (
+                    current_names, history_names, current_rows_written + history_rows
+                )  # fmt: skip
         if not _commit(root, spec, _next(root, spec, previous, before, written, now)):
             for partition, (current_names, history_names, _) in written.items():
                 for name in current_names + history_names:
                     (root / spec.name / partition / name).unlink(missing_ok=True)
             written = {}
-    after = _by_partition(root, spec, live_files(root, spec))
+    after = _by_snapshot(root, spec, live_files(root, spec))
     results = []
     for partition in sorted(written.keys() | removed.keys()):
         files_before, bytes_before = _footprint(before.get(partition))
@@ -278,6 +311,7 @@ def _next(
     """The manifest after ``written``: replaced files join the covers still on disk."""
     current = dict(previous.current) if previous else {}
     history = dict(previous.history) if previous else {}
+    schemas = dict(previous.schemas) if previous else {}
     covers: dict[str, list[str]] = {}
     for partition, names in (previous.covers if previous else {}).items():
         directory = root / spec.name / partition
@@ -285,12 +319,13 @@ def _next(
         if kept := sorted(on_disk.intersection(names)):
             covers[partition] = kept
     for partition, (current_names, history_names, _) in written.items():
-        files = before[partition]
-        replaced = [path.name for path in files.every]
-        covers[partition] = sorted({*covers.get(partition, []), *replaced})
+        for path in before[partition].every:
+            folder = _folder(root, spec, path)
+            covers[folder] = sorted({*covers.get(folder, []), path.name})
         current[partition], history[partition] = current_names, history_names
+        schemas[partition] = schema_id(spec)
     generation = previous.generation + 1 if previous else 1
-    return Manifest(generation, now, current, history, covers)
+    return Manifest(generation, now, current, history, covers, schemas)
 
 
 def compact(

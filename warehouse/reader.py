@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from warehouse.schemas import TABLES
-from warehouse.state import months_from
-from warehouse.views import live_files, read_files, utc_connection
+from warehouse.views import live_files, months_from, read_files, utc_connection
 
 
 def iter_raw_pages(
@@ -27,8 +26,8 @@ def iter_raw_pages(
     did not give, instead of landing first as a version of its own. ``fetched_since``
     (a run's start) bounds the read to the month partitions from then on.
     """
-    month = months_from(fetched_since) if fetched_since else None
-    files = live_files(root, TABLES["raw_pages"], source, month).latest
+    when = months_from(fetched_since) if fetched_since else None
+    files = live_files(root, TABLES["raw_pages"], source, when).latest
     if not files:
         return
     connection = utc_connection()
@@ -46,7 +45,7 @@ def iter_raw_pages(
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     reader = connection.sql(
         f"""
-        SELECT * EXCLUDE (headers, month) FROM {read_files(files)} {where}
+        SELECT * EXCLUDE (headers) FROM {read_files(files)} {where}
         QUALIFY row_number() OVER (PARTITION BY raw_id ORDER BY fetched_at) = 1
         ORDER BY page_kind = 'list', fetched_at, raw_id
         """,

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from warehouse.layout import UNKNOWN_MONTH, month_key
+from warehouse.layout import UNKNOWN_MONTH
 from warehouse.schemas import TABLES
-from warehouse.views import connect, live_files, partitions, read_files, utc_connection
+from warehouse.views import (
+    connect,
+    live_files,
+    months_from,
+    partitions,
+    read_files,
+    time_key,
+    utc_connection,
+)
 
 # How long a stored payload is remembered as processed: an ingest re-fetches the pages
 # of its look-back window, which were fetched within days; older ones may land again.
@@ -17,27 +24,20 @@ PAYLOAD_MEMORY = timedelta(days=31)
 RUN_SPAN = timedelta(days=1)
 
 
-def months_from(since: datetime) -> Callable[[str], bool]:
-    """Month partitions that can hold a time at or after ``since``."""
-    first = month_key(since)
-    return lambda month: month != UNKNOWN_MONTH and month >= first
-
-
 def newest_published_at(root: Path, source: str) -> datetime | None:
     """The newest ``published_at`` stored for ``source``: where the next ingest resumes.
 
-    Only the newest month partition that has rows is read, whatever the history.
+    Only the newest year that has rows is read (its snapshot and newer months), whatever
+    the history.
     """
     spec = TABLES["articles"]
-    for partition in reversed(partitions(root, spec, source)):
-        month = partition.rsplit("month=", 1)[1]
-        if month == UNKNOWN_MONTH:
-            continue
-        files = live_files(root, spec, source, lambda m, month=month: m == month)
+    keys = {time_key(partition) for partition in partitions(root, spec, source)}
+    for year in sorted({key[:4] for key in keys if key != UNKNOWN_MONTH}, reverse=True):
+        files = live_files(root, spec, source, lambda key, year=year: key.startswith(year))
         if not files.every:
             continue
-        row = utc_connection().execute(f"SELECT max(published_at) FROM {read_files(files.every)}")
-        newest = row.fetchone()
+        query = f"SELECT max(published_at) FROM {read_files(files.every, schemas=files.schemas)}"
+        newest = utc_connection().execute(query).fetchone()
         if newest and newest[0] is not None:
             return newest[0]
     return None
@@ -51,7 +51,7 @@ def processed_payloads(root: Path, source: str, since: datetime | None = None) -
     """
     since = since or datetime.now(UTC) - PAYLOAD_MEMORY
     pages = live_files(root, TABLES["raw_pages"], source, months_from(since))
-    runs = live_files(root, TABLES["runs"], month=months_from(since - RUN_SPAN))
+    runs = live_files(root, TABLES["runs"], when=months_from(since - RUN_SPAN))
     if not pages.latest or not runs.latest:
         return set()
     rows = (
@@ -99,7 +99,7 @@ def story_candidates(root: Path, since: datetime) -> list[tuple[str, str]]:
 
     Only the month partitions from ``since`` on are read.
     """
-    files = live_files(root, TABLES["articles"], month=months_from(since))
+    files = live_files(root, TABLES["articles"], when=months_from(since))
     if not files.every:
         return []
     rows = (

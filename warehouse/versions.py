@@ -16,7 +16,7 @@ from typing import Any
 
 from warehouse.layout import month_key
 from warehouse.schemas import ARTICLES, TABLES
-from warehouse.views import live_files, read_files, utc_connection
+from warehouse.views import in_months, live_files, read_files, utc_connection
 from warehouse.writer import Row, write_rows
 
 # Columns that describe a fetch rather than the content.
@@ -81,15 +81,16 @@ def stored_versions(
     """
     if not article_ids:
         return {}
-    chosen = None if months is None else set(months).__contains__
-    files = live_files(root, TABLES["articles"], source, chosen).every
-    if not files:
+    files = live_files(
+        root, TABLES["articles"], source, None if months is None else in_months(months)
+    )
+    if not files.every:
         return {}
     table = (
         utc_connection()
         .sql(
             f"""
-            SELECT * EXCLUDE (month) FROM {read_files(files)}
+            SELECT * FROM {read_files(files.every, schemas=files.schemas)}
             WHERE article_id IN (SELECT unnest(?))
             QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY fetched_at DESC) = 1
             """,
