@@ -18,8 +18,8 @@ from pathlib import Path
 
 from warehouse import connect
 from warehouse.compaction import compact
-from warehouse.layout import table_files
 from warehouse.schemas import TABLES
+from warehouse.views import live_files
 from warehouse.writer import write_rows
 
 QUERIES = {
@@ -62,7 +62,7 @@ def time_queries(root: Path, repeats: int = 5) -> dict[str, float]:
 
 
 def footprint(root: Path) -> tuple[int, int]:
-    files = table_files(root, TABLES["articles"])
+    files = live_files(root, TABLES["articles"]).every
     return len(files), sum(path.stat().st_size for path in files)
 
 
