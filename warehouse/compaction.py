@@ -99,6 +99,10 @@ def _vacuum(root: Path, spec: TableSpec, now: datetime, retention: timedelta) ->
 
 
 GROUP_BYTES = 32 << 20  # partitions are rewritten in groups of about this many stored bytes
+# Row groups small enough for min/max (time, sorted) and a Bloom filter on the key to
+# skip most of a source-year file: a point lookup then reads one group, not the column.
+ROW_GROUP_ROWS = 16_384
+BLOOM_FPP = 0.01
 
 
 def _view(
@@ -181,7 +185,14 @@ def _write(
     written, start = {}, 0
     for partition, members in itertools.groupby(places):
         count = len(list(members))
-        path = write_parquet_atomic(rows.slice(start, count), root / spec.name / partition)
+        path = write_parquet_atomic(
+            rows.slice(start, count),
+            root / spec.name / partition,
+            row_group_size=ROW_GROUP_ROWS,
+            bloom_filter_options={
+                DEDUP[spec.name].key[0]: {"ndv": ROW_GROUP_ROWS, "fpp": BLOOM_FPP}
+            },
+        )
         written[partition] = ([path.name], count)
         start += count
     return written

@@ -34,14 +34,17 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def write_parquet_atomic(table: pa.Table, directory: Path) -> Path:
-    """Write ``table`` as one new zstd file in ``directory`` and return its final path."""
+def write_parquet_atomic(table: pa.Table, directory: Path, **options: Any) -> Path:
+    """Write ``table`` as one new zstd file in ``directory`` and return its final path.
+
+    ``options`` go to ``pyarrow.parquet.write_table`` (row-group size, Bloom filters).
+    """
     directory.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     final = directory / f"part-{stamp}-{uuid.uuid4().hex[:12]}.parquet"
     temporary = final.with_name(f".{final.name}{TEMP_SUFFIX}")
     with temporary.open("wb") as handle:
-        pq.write_table(table, handle, compression="zstd")
+        pq.write_table(table, handle, compression="zstd", **options)
         handle.flush()
         os.fsync(handle.fileno())
     temporary.replace(final)

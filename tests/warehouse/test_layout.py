@@ -178,8 +178,8 @@ def test_a_crash_at_each_step_of_compaction_leaves_a_correct_state(
     written: list[Path] = []
     real_write = compaction.write_parquet_atomic
 
-    def counting(table: pa.Table, directory: Path) -> Path:
-        written.append(real_write(table, directory))
+    def counting(table: pa.Table, directory: Path, **options: Any) -> Path:
+        written.append(real_write(table, directory, **options))
         return written[-1]
 
     template = tmp_path / "template"
@@ -195,12 +195,14 @@ def test_a_crash_at_each_step_of_compaction_leaves_a_correct_state(
         shutil.copytree(template, warehouse)
         calls = 0
 
-        def crashing(table: pa.Table, directory: Path, crash_at: int = crash_at) -> Path:
+        def crashing(
+            table: pa.Table, directory: Path, crash_at: int = crash_at, **options: Any
+        ) -> Path:
             nonlocal calls
             if calls == crash_at:
                 raise CrashError
             calls += 1
-            return real_write(table, directory)
+            return real_write(table, directory, **options)
 
         def no_commit(*_: object) -> bool:
             raise CrashError
