@@ -5,9 +5,11 @@
 
 ``build`` writes through the project's own write path (``upsert_articles`` per source and
 month, then the edits as second versions; ``raw_pages`` and ``runs`` beside them),
-compacts, and builds the search index. ``run`` builds each size, times every query
-(median of five, through ``warehouse.connect()``) before and after compaction, times a
-no-op ingest's state reads, and writes the tables into ``docs/benchmarks.md``.
+compacts, and builds the search index. ``run`` builds each size under ``--scratch``,
+times every query (median of five, through ``warehouse.connect()``) before and after
+compaction, times a no-op ingest's state reads, deletes the warehouse, and keeps the
+figures in ``<scratch>/exnews-bench-results.json``; the table of every size kept there
+goes into ``docs/benchmarks.md``, so sizes can be measured by separate runs.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The ``compact`` flow: few large files per partition, reported before and after."""
+"""The ``compact`` flow: each changed source-year becomes its current state, reported."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from warehouse.layout import warehouse_root
 
 @flow(name="compact", log_prints=True)
 def compact(warehouse: str | None = None, min_files: int = 2) -> list[dict[str, object]]:
-    """Rewrite every partition with ``min_files`` or more files into one file."""
+    """Rewrite every source-year with new files (and ``min_files`` live files) as its
+    deduplicated current rows; remove files replaced longer than the retention ago."""
     rows = [asdict(result) for result in compact_warehouse(warehouse_root(warehouse), min_files)]
     create_table_artifact(
         table=rows or [{"table": "-", "partition": "nothing to compact"}],
