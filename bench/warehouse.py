@@ -54,6 +54,8 @@ LOOKBACK = timedelta(hours=72)
 REPEATS = 5
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 HEADING = "## Warehouse at scale (issue 9)"
+RESULTS = "exnews-bench-results.json"
+NOOP_TURNS = "exnews-bench-noop.json"
 ASSETS = Path(__file__).resolve().parents[1] / "transform" / "data" / "assets.csv"
 
 ENGLISH = (
@@ -444,6 +446,47 @@ def write_docs(text: str) -> None:
     DOCS.write_text(updated, encoding="utf-8")
 
 
+def noop_in_turns(roots: list[Path]) -> dict[int, float]:
+    """Median no-op ingest per warehouse, measured in turns (10k, 1M, 10k, 1M, …) so that
+    load from other work on the machine weighs on every size alike."""
+    samples: dict[Path, list[float]] = {root: [] for root in roots}
+    for _ in range(REPEATS):
+        for root in roots:
+            began = time.perf_counter()
+            noop_ingest(root)
+            samples[root].append((time.perf_counter() - began) * 1000)
+    counted = "select count(*) from articles"
+    return {
+        connect(root).execute(counted).fetchall()[0][0]: statistics.median(samples[root])
+        for root in roots
+    }
+
+
+def section(scratch: Path) -> str:
+    """The docs section from every size kept under ``scratch``."""
+    rows = json.loads((scratch / RESULTS).read_text()) if (scratch / RESULTS).exists() else {}
+    results = sorted(
+        (Measured(**{**row, "files": tuple(map(tuple, row["files"]))}) for row in rows.values()),
+        key=lambda result: result.articles,
+    )
+    text = (
+        f"`python -m bench.warehouse run --sizes …` ({datetime.now(UTC):%Y-%m-%d}, 2 cores"
+        f" shared with other work; each size measured by its own run)\n\n{report(results)}"
+    )
+    turns_path = scratch / NOOP_TURNS
+    if turns_path.exists():
+        turns = {int(size): ms for size, ms in json.loads(turns_path.read_text()).items()}
+        smallest, largest = min(turns), max(turns)
+        text += (
+            "\n\nNo-op ingest measured in turns on kept warehouses"
+            " (`python -m bench.warehouse noop DIR…`), median of five:\n\n"
+            "| articles | no-op ingest ms |\n|---:|---:|\n"
+            + "".join(f"| {size:,} | {ms:,.0f} |\n" for size, ms in sorted(turns.items()))
+            + f"\nRatio {largest:,} / {smallest:,}: {turns[largest] / turns[smallest]:.2f}"
+        )
+    return text
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -455,29 +498,25 @@ def main() -> None:
     run.add_argument(
         "--scratch", type=Path, default=Path("/tmp"), help="warehouses and the kept results"
     )
+    turns = commands.add_parser("noop", help="no-op ingest of built warehouses, in turns")
+    turns.add_argument("roots", type=Path, nargs="+")
+    turns.add_argument("--scratch", type=Path, default=Path("/tmp"))
     arguments = parser.parse_args()
     if arguments.command == "build":
         seconds = build(arguments.out, arguments.articles)
         files, size = footprint(arguments.out)
         print(f"{arguments.articles:,} articles in {seconds:,.0f} s: {files} files, {size:,} bytes")
         return
-    store = arguments.scratch / "exnews-bench-results.json"
-    for articles in arguments.sizes:  # each size lands in the table as soon as it is done
-        measured = asdict(measure(articles, arguments.scratch))
-        kept = json.loads(store.read_text()) if store.exists() else {}
-        store.write_text(json.dumps({**kept, str(articles): measured}, default=list))
-    results = sorted(
-        (Measured(**{**row, "files": tuple(map(tuple, row["files"]))}) for row in
-         json.loads(store.read_text()).values()),
-        key=lambda result: result.articles,
-    )  # fmt: skip
-    ratio = results[-1].noop_ms / results[0].noop_ms
-    text = (
-        f"`python -m bench.warehouse run --sizes …` ({datetime.now(UTC):%Y-%m-%d},"
-        f" 2 cores shared with other work; sizes measured one run each)\n\n{report(results)}"
-        f"\n\nNo-op ingest ratio {results[-1].articles:,} / {results[0].articles:,} articles:"
-        f" {ratio:.2f}"
-    )
+    if arguments.command == "noop":
+        measured = noop_in_turns(arguments.roots)
+        (arguments.scratch / NOOP_TURNS).write_text(json.dumps(measured))
+    else:
+        store = arguments.scratch / RESULTS
+        for articles in arguments.sizes:  # each size lands in the table as soon as it is done
+            row = asdict(measure(articles, arguments.scratch))
+            kept = json.loads(store.read_text()) if store.exists() else {}
+            store.write_text(json.dumps({**kept, str(articles): row}, default=list))
+    text = section(arguments.scratch)
     write_docs(text)
     print(text)
 
