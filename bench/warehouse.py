@@ -37,7 +37,7 @@ from warehouse import connect
 from warehouse.compaction import DEFAULT_RETENTION, compact
 from warehouse.reader import iter_raw_pages
 from warehouse.schemas import TABLES
-from warehouse.state import newest_published_at, processed_payloads
+from warehouse.state import PAYLOAD_MEMORY, newest_published_at, processed_payloads
 from warehouse.versions import ArticleVersion, upsert_articles
 from warehouse.views import live_files
 from warehouse.writer import write_rows
@@ -365,7 +365,7 @@ def noop_ingest(root: Path) -> None:
         newest = newest_published_at(root, source)
         assert newest is not None
         started_at = datetime.now(UTC)
-        processed_payloads(root, source, since=END - timedelta(days=31))
+        processed_payloads(root, source, since=END - PAYLOAD_MEMORY)
         pages = iter_raw_pages(root, source, run_id=uuid.uuid4().hex, fetched_since=started_at)
         process_pages(root, source, pages, window=Window(newest - LOOKBACK), run_id="noop")
         newest_published_at(root, source)  # the run's staleness check

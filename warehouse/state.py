@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
 from warehouse.layout import UNKNOWN_MONTH
 from warehouse.schemas import TABLES
 from warehouse.views import (
@@ -17,29 +19,45 @@ from warehouse.views import (
     utc_connection,
 )
 
-# How long a stored payload is remembered as processed: an ingest re-fetches the pages
-# of its look-back window, which were fetched within days; older ones may land again.
-PAYLOAD_MEMORY = timedelta(days=31)
+# How long a stored payload is remembered as processed: the ingest's 72-hour look-back
+# plus a day. An ingest re-fetches the pages of its window, stored within that time; an
+# older payload met again (a backfill) is stored again and its duplicate hidden. Longer
+# memory would make a no-op ingest read more the more articles a day the sources publish.
+PAYLOAD_MEMORY = timedelta(days=4)
 # The longest a run takes: its pages were fetched at most this long after it started.
 RUN_SPAN = timedelta(days=1)
+
+
+def _newest_in_footers(paths: list[Path], column: str) -> datetime | None:
+    """The largest value of ``column`` from the files' row-group statistics, not the rows.
+
+    Parquet min/max of a timestamp are exact; a row group of nulls has none and is skipped.
+    """
+    newest = None
+    for path in paths:
+        metadata = pq.read_metadata(path)
+        index = metadata.schema.to_arrow_schema().get_field_index(column)
+        if index < 0:
+            continue
+        for group in range(metadata.num_row_groups):
+            statistics = metadata.row_group(group).column(index).statistics
+            if statistics is not None and statistics.has_min_max:
+                newest = max(filter(None, (newest, statistics.max)))
+    return newest
 
 
 def newest_published_at(root: Path, source: str) -> datetime | None:
     """The newest ``published_at`` stored for ``source``: where the next ingest resumes.
 
-    Only the newest year that has rows is read (its snapshot and newer months), whatever
-    the history.
+    Only the footers of the newest year that has rows are read (its snapshot and newer
+    months), whatever the history and however many articles a day.
     """
     spec = TABLES["articles"]
     keys = {time_key(partition) for partition in partitions(root, spec, source)}
     for year in sorted({key[:4] for key in keys if key != UNKNOWN_MONTH}, reverse=True):
         files = live_files(root, spec, source, lambda key, year=year: key.startswith(year))
-        if not files.every:
-            continue
-        query = f"SELECT max(published_at) FROM {read_files(files.every, schemas=files.schemas)}"
-        newest = utc_connection().execute(query).fetchone()
-        if newest and newest[0] is not None:
-            return newest[0]
+        if newest := _newest_in_footers(files.every, "published_at"):
+            return newest
     return None
 
 
