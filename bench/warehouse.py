@@ -478,7 +478,9 @@ def section(scratch: Path) -> str:
         turns = {int(size): ms for size, ms in json.loads(turns_path.read_text()).items()}
         smallest, largest = min(turns), max(turns)
         text += (
-            "\n\nNo-op ingest measured in turns on kept warehouses"
+            "\n\nThe no-op column above comes from each size's own run, under whatever load"
+            " the machine had then; to compare sizes, the no-op ingest is measured in turns on"
+            " kept warehouses"
             " (`python -m bench.warehouse noop DIR…`), median of five:\n\n"
             "| articles | no-op ingest ms |\n|---:|---:|\n"
             + "".join(f"| {size:,} | {ms:,.0f} |\n" for size, ms in sorted(turns.items()))
