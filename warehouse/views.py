@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.layout import table_files, table_glob, warehouse_root
-from warehouse.schemas import TABLES
+from warehouse.schemas import TABLES, TableSpec
 
 _LOGICAL_VIEWS = {
     "articles": """
@@ -50,18 +50,35 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def create_views(connection: duckdb.DuckDBPyConnection, root: Path) -> None:
-    """(Re)create every view; a table without files yet gets an empty view of its schema."""
+def _glob(root: Path, spec: TableSpec, root_variable: str | None) -> str:
+    """The table's files as SQL: a literal, or the DuckDB variable's root (else ``root``) + glob."""
+    if root_variable is None:
+        return _quote(table_glob(root, spec))
+    fallback = _quote(str(root))
+    return f"coalesce(getvariable({_quote(root_variable)}), {fallback}) || " + _quote(
+        "/" + table_glob(Path(), spec)
+    )
+
+
+def create_views(
+    connection: duckdb.DuckDBPyConnection, root: Path, root_variable: str | None = None
+) -> None:
+    """(Re)create every view; a table without files yet gets an empty table of its schema.
+
+    With ``root_variable`` the views find the files under that DuckDB variable when it is set,
+    else under ``root``: a database file holding them can be opened from anywhere.
+    """
     for name, spec in TABLES.items():
         rows_view = f"_{name}_rows"
         if table_files(root, spec):
             source = (
-                f"SELECT * EXCLUDE (month) FROM read_parquet({_quote(table_glob(root, spec))}, "
+                f"SELECT * EXCLUDE (month) FROM read_parquet({_glob(root, spec, root_variable)}, "
                 "hive_partitioning = true, union_by_name = true)"
             )
         else:
             empty = f"_{name}_empty"
-            connection.register(empty, spec.schema.empty_table())
+            connection.execute(f"DROP TABLE IF EXISTS {empty}")
+            connection.from_arrow(spec.schema.empty_table()).create(empty)
             source = f"SELECT * FROM {empty}"
         connection.execute(f"CREATE OR REPLACE VIEW {rows_view} AS {source}")
     for name, query in _LOGICAL_VIEWS.items():
