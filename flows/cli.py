@@ -302,6 +302,8 @@ def sql(
     """Run a read-only query over articles, article_versions, comments, mentions, ..."""
     import duckdb
 
+    from warehouse.layout import warehouse_root
+    from warehouse.search import attach_sql
     from warehouse.views import connect, read_only_statements
 
     if output_format not in ("table", "csv", "json"):
@@ -310,6 +312,7 @@ def sql(
     try:
         statements = read_only_statements(query)
         connection = connect(warehouse)
+        attach_sql(connection, warehouse_root(warehouse), query)
         for statement in statements[:-1]:
             connection.execute(statement)
         result = connection.execute(statements[-1])
@@ -332,3 +335,99 @@ def sql(
         for row in rows:
             table.add_row(*("" if value is None else str(value) for value in row))
         console.print(table)
+
+
+def _rebuild_index(warehouse: str | None) -> None:
+    """The whole ``articles`` view into a fresh index, with a progress bar."""
+    from rich.progress import Progress
+
+    from warehouse.layout import warehouse_root
+    from warehouse.search import index_dir, rebuild
+
+    root = warehouse_root(warehouse)
+    with Progress(console=errors, transient=True) as progress:
+        task = progress.add_task("indexing articles", total=None)
+        count = rebuild(
+            root, lambda done, total: progress.update(task, completed=done, total=total)
+        )
+    errors.print(f"indexed {count} articles into {index_dir(root)}")
+
+
+def _hit_json(hit: Any) -> dict[str, Any]:
+    return {
+        "article_id": hit.article_id,
+        "source": hit.source,
+        "published_at": hit.published_at.isoformat() if hit.published_at else None,
+        "title": hit.title,
+        "snippet": hit.marked(str, "**", "**"),
+        "category": hit.category,
+        "score": round(hit.score, 4),
+    }
+
+
+@app.command()
+def search(
+    query: Annotated[
+        str | None,
+        typer.Argument(help='Words (all required), "a phrase", -excluded, title:word, a OR b'),
+    ] = None,
+    sources: SourcesOption = None,
+    since: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Published on or after (UTC)")
+    ] = None,
+    until: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Published before (UTC)")
+    ] = None,
+    category: Annotated[
+        str | None, typer.Option(help="One category: listing, delisting, ...")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="How many hits")] = 20,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Rebuild the index from the warehouse first")
+    ] = False,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Ranked full-text search of articles (English and Chinese), hits highlighted."""
+    from rich.markup import escape
+
+    from warehouse.layout import warehouse_root
+    from warehouse.search import SearchError
+    from warehouse.search import search as search_articles
+
+    if output_format not in ("table", "json"):
+        errors.print(f"[red]error:[/red] unknown format {output_format!r} (table, json)")
+        raise typer.Exit(2)
+    try:
+        if rebuild:
+            _rebuild_index(warehouse)
+            if query is None:
+                return
+        hits = search_articles(
+            warehouse_root(warehouse),
+            query or "",
+            sources=_split(sources) or (),
+            since=since.replace(tzinfo=UTC) if since else None,
+            until=until.replace(tzinfo=UTC) if until else None,
+            category=category,
+            limit=limit,
+        )
+    except SearchError as error:
+        errors.print(f"[red]error:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from error
+    if output_format == "json":
+        records = [_hit_json(hit) for hit in hits]
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
+        return
+    table = Table(
+        "article_id", "source", "published_at", "title", "snippet", title=f"{len(hits)} hits"
+    )
+    for hit in hits:
+        table.add_row(
+            hit.article_id,
+            hit.source,
+            str(hit.published_at or ""),
+            escape(hit.title),
+            hit.marked(escape, "[bold yellow]", "[/bold yellow]"),
+        )
+    console.print(table)

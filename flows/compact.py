@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 
-from prefect import flow
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 
+from warehouse import catalog, search
 from warehouse.compaction import compact as compact_warehouse
 from warehouse.layout import warehouse_root
+
+
+@task(name="refresh-readers")
+def refresh_readers(root: Path) -> None:
+    """After every run: index what it wrote, rewrite ``exnews.duckdb``.
+
+    An index busy with another update is skipped: the next run indexes what this one wrote.
+    """
+    if search.update(root) is None:
+        get_run_logger().warning("search index busy with another update; the next run catches up")
+    catalog.refresh(root)
 
 
 @flow(name="compact", log_prints=True)
 def compact(warehouse: str | None = None, min_files: int = 2) -> list[dict[str, object]]:
     """Rewrite every partition with ``min_files`` or more files into one file."""
-    rows = [asdict(result) for result in compact_warehouse(warehouse_root(warehouse), min_files)]
+    root = warehouse_root(warehouse)
+    rows = [asdict(result) for result in compact_warehouse(root, min_files)]
+    refresh_readers(root)
     create_table_artifact(
         table=rows or [{"table": "-", "partition": "nothing to compact"}],
         key="compact-report",

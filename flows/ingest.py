@@ -15,6 +15,7 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 
+from flows.compact import refresh_readers
 from flows.process import ProcessResult, Window, process_pages
 from flows.report import SourceRun, report_markdown, report_table, staleness
 from spiders.crawl import CrawlSummary, run_crawl
@@ -131,6 +132,7 @@ def ingest(
         newest = newest_published_at(root, source)
         start = newest - timedelta(hours=lookback_hours) if newest else None
         runs.append(run_source("ingest", source, root, Window(start, None), max_pages, True))
+    refresh_readers(root)
     return publish("ingest", [source_run.row() for source_run in runs])
 
 
@@ -161,6 +163,7 @@ def backfill(
     for done, (chunk_start, chunk_end) in enumerate(chunks, start=1):
         rows += backfill_chunk(chosen, chunk_start, chunk_end, max_pages, warehouse)
         update_progress_artifact(progress, 100.0 * done / len(chunks))
+    refresh_readers(warehouse_root(warehouse))
     return publish("backfill", rows)
 
 
@@ -177,4 +180,5 @@ def reprocess(
     root = warehouse_root(warehouse)
     window = Window(_day(start), _day(end))
     runs = [run_source("reprocess", s, root, window, None, False) for s in _sources(sources)]
+    refresh_readers(root)
     return publish("reprocess", [source_run.row() for source_run in runs])

@@ -343,7 +343,7 @@ def search(
             query, list(TEXT_FIELDS), {"title": TITLE_BOOST}, conjunction_by_default=True
         )
     except ValueError as error:
-        raise SearchError(f"invalid query {query!r}: {error}") from error
+        raise SearchError(f"invalid query {query!r}: {str(error).strip()}") from error
     schema = index.schema
     required = [parsed, *_filters(schema, sources, since, until, category)]
     clauses = [(tantivy.Occur.Must, clause) for clause in required]
