@@ -7,6 +7,7 @@ files it cannot find. So each view reads
 opened in place it works from any directory; after moving or mounting the folder elsewhere,
 ``SET VARIABLE exnews_warehouse = '/new/place';`` points it there (every refresh also
 rewrites the default). Times are stored in UTC; ``SET TimeZone = 'UTC'`` shows them so.
+The file is written in DuckDB 1.1's storage format, so older clients open it too.
 
 The file is built under a temporary name and renamed over the old one, so a reader never
 opens a half-written catalog, and two refreshes at once leave one whole file.
@@ -23,6 +24,9 @@ from warehouse.views import create_views
 
 CATALOG_NAME = "exnews.duckdb"
 ROOT_VARIABLE = "exnews_warehouse"
+# The oldest storage format that has everything the views use (getvariable came in 1.1):
+# clients that lag behind the duckdb module, such as a DuckDB 1.x CLI or JDBC driver, open it.
+STORAGE_VERSION = "v1.1.0"
 
 
 def catalog_path(root: Path) -> Path:
@@ -36,7 +40,9 @@ def refresh(root: Path) -> Path:
     final = catalog_path(root)
     temporary = root / f".{CATALOG_NAME}.{uuid.uuid4().hex[:12]}.tmp"
     try:
-        connection = duckdb.connect(str(temporary))
+        connection = duckdb.connect(
+            str(temporary), config={"storage_compatibility_version": STORAGE_VERSION}
+        )
         try:
             create_views(connection, root, root_variable=ROOT_VARIABLE)
         finally:

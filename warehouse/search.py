@@ -182,11 +182,14 @@ def _document(row: dict[str, Any]) -> tantivy.Document:
     return tantivy.Document(**{name: row[name] for name in STORED_COLUMNS if row[name] is not None})
 
 
-def _index_rows(writer: tantivy.IndexWriter, batches: Iterator[pa.RecordBatch]) -> Iterator[int]:
-    """Replace each row's article in the index; yields the rows done after each batch."""
+def _index_rows(
+    writer: tantivy.IndexWriter, batches: Iterator[pa.RecordBatch], replace: bool = True
+) -> Iterator[int]:
+    """Add each row, replacing its article's older document; yields the rows of each batch."""
     for batch in batches:
         for row in batch.to_pylist():
-            writer.delete_documents_by_term("article_id", row["article_id"])
+            if replace:
+                writer.delete_documents_by_term("article_id", row["article_id"])
             writer.add_document(_document(row))
         yield batch.num_rows
 
@@ -267,7 +270,7 @@ def _rebuild_locked(root: Path, progress: Callable[[int, int], None] | None) -> 
     writer.delete_all_documents()
     done = 0
     reader = connection.sql(f"SELECT {_COLUMNS} FROM articles").to_arrow_reader(BATCH_ROWS)
-    for rows in _index_rows(writer, iter(reader)):
+    for rows in _index_rows(writer, iter(reader), replace=False):  # all deleted above
         done += rows
         if progress:
             progress(done, total)

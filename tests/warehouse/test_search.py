@@ -161,7 +161,7 @@ def test_rebuild_gives_the_same_hits_and_reports_progress(warehouse: Path):
     before = ids(warehouse, "solana")
     seen: list[tuple[int, int]] = []
     assert search.rebuild(warehouse, lambda done, total: seen.append((done, total))) == 30
-    assert ids(warehouse, "solana") == before
+    assert sorted(ids(warehouse, "solana")) == sorted(before)  # equal scores: any order
     assert seen[-1] == (30, 30)
     assert search.update(warehouse) == 0  # the rebuild recorded every file
 
