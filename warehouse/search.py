@@ -172,7 +172,10 @@ def _covered_by_compaction(root: Path, files: dict[str, Path], indexed: set[str]
     for directory in {path.parent for path in files.values()}:
         base = directory.relative_to(root)
         for manifest in directory.glob(f"{MANIFEST_PREFIX}*.json"):
-            record = json.loads(manifest.read_text())
+            try:
+                record = json.loads(manifest.read_text())
+            except FileNotFoundError:  # its replaced files were just removed
+                continue
             if {str(base / name) for name in record["files"]} <= indexed:
                 covered.add(str(base / record["by"]))
     return covered
@@ -254,15 +257,22 @@ def rebuild(
         return _rebuild_locked(root, progress)
 
 
-def _rebuild_locked(root: Path, progress: Callable[[int, int], None] | None) -> int:
+def _reusable_or_new(root: Path) -> tantivy.Index:
+    """The index when it is of this version and opens (readers keep it meanwhile), else anew."""
+    if _read_marker(root) is not None:
+        try:
+            return _open(root)
+        except (OSError, ValueError):  # unreadable: start from nothing
+            pass
     directory = index_dir(root)
-    if _read_marker(root) is None:  # none yet, or another version: start from nothing
-        for path in directory.iterdir():
-            if path.name != LOCK:
-                shutil.rmtree(path) if path.is_dir() else path.unlink()
-        index = _with_analyzer(tantivy.Index(_schema(), path=str(directory), reuse=False))
-    else:
-        index = _open(root)
+    for path in directory.iterdir():
+        if path.name != LOCK:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    return _with_analyzer(tantivy.Index(_schema(), path=str(directory), reuse=False))
+
+
+def _rebuild_locked(root: Path, progress: Callable[[int, int], None] | None) -> int:
+    index = _reusable_or_new(root)
     files = _article_files(root)  # listed first: a file landing meanwhile is caught up next
     connection = connect(root)
     (total,) = connection.execute("SELECT count(*) FROM articles").fetchall()[0]
@@ -407,6 +417,8 @@ def attach_sql(connection: duckdb.DuckDBPyConnection, root: Path, sql: str) -> N
     ((serialized,),) = connection.execute("SELECT json_serialize_sql(?)", [sql]).fetchall()
     parsed = json.loads(serialized)
     queries = sorted(set(_search_calls(parsed.get("statements", []))))
+    if not queries:
+        return
     rows = [
         {"query": query, "article_id": hit.article_id, "rank": rank, "score": hit.score}
         for query in queries

@@ -166,6 +166,16 @@ def test_rebuild_gives_the_same_hits_and_reports_progress(warehouse: Path):
     assert search.update(warehouse) == 0  # the rebuild recorded every file
 
 
+def test_an_index_of_another_version_or_unreadable_is_built_anew(warehouse: Path):
+    land(warehouse, article("a1", body_text="solana"), article("a2", body_text="solana"))
+    marker = warehouse / "search" / "exnews-indexed.json"
+    marker.write_text(marker.read_text().replace('"version": 1', '"version": 0'))
+    assert search.update(warehouse) == 2  # rebuilt, not topped up
+    (warehouse / "search" / "meta.json").write_text("not json")
+    assert search.rebuild(warehouse) == 2
+    assert sorted(ids(warehouse, "solana")) == ["a1", "a2"]
+
+
 def test_compaction_adds_no_work_and_loses_no_article(warehouse: Path):
     for n in range(3):
         land(warehouse, article(f"a{n}", body_text="solana", fetched_at=FETCHED + timedelta(n)))
