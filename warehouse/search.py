@@ -276,7 +276,7 @@ def _rebuild_locked(root: Path, progress: Callable[[int, int], None] | None) -> 
     files = _article_files(root)  # listed first: a file landing meanwhile is caught up next
     connection = connect(root)
     (total,) = connection.execute("SELECT count(*) FROM articles").fetchall()[0]
-    writer = index.writer(WRITER_HEAP, 1)
+    writer = index.writer(WRITER_HEAP, 0)  # a thread per core: tokenizing is the bulk of it
     writer.delete_all_documents()
     done = 0
     reader = connection.sql(f"SELECT {_COLUMNS} FROM articles").to_arrow_reader(BATCH_ROWS)
