@@ -220,6 +220,24 @@ def test_a_second_update_waits_then_skips_and_the_next_one_catches_up(warehouse:
     assert sorted(ids(warehouse, "solana")) == ["a1", "a2"]
 
 
+def test_two_updates_at_once_both_finish(warehouse: Path):
+    """Two processes, no waiting: neither fails on tantivy's writer lock."""
+    land(warehouse, article("a0", body_text="solana"))
+    more = [ArticleVersion(article(f"a{n}", body_text="solana")) for n in range(1, 40)]
+    upsert_articles(warehouse, "binance", more)
+    script = "import sys; from pathlib import Path; from warehouse import search; "
+    script += "print(search.update(Path(sys.argv[1]), wait=0))"
+    runs = [
+        subprocess.Popen([sys.executable, "-c", script, str(warehouse)], stdout=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    outputs = sorted(run.communicate(timeout=120)[0].decode().strip() for run in runs)
+    assert [run.returncode for run in runs] == [0, 0]
+    assert outputs in (["0", "39"], ["39", "None"])  # one after the other, or one skipped
+    search.update(warehouse)
+    assert len(ids(warehouse, "solana")) == 40
+
+
 def test_an_empty_warehouse_gets_an_empty_index(warehouse: Path):
     assert search.update(warehouse) == 0
     assert search.search(warehouse, "solana") == []
