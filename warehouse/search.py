@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -48,6 +49,7 @@ _TOKENS = (
     r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]"
     r"|[\w--\p{Han}--\p{Hiragana}--\p{Katakana}--\p{Hangul}]+"
 )
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
 TEXT_FIELDS = ("title", "body_text")
 STORED_COLUMNS = ("article_id", "source", "category", "language", "published_at", *TEXT_FIELDS)
 _COLUMNS = ", ".join(STORED_COLUMNS)
@@ -297,8 +299,14 @@ def _characters(text: str, byte_offset: int) -> int:
     return len(text.encode()[:byte_offset].decode(errors="ignore"))
 
 
-def _highlights(fragment: str, snippet: tantivy.Snippet) -> tuple[tuple[int, int], ...]:
-    """Character ranges, touching ones merged (a CJK word is one highlight, not one per char)."""
+def _highlights(
+    fragment: str, snippet: tantivy.Snippet, cjk_words: list[str]
+) -> tuple[tuple[int, int], ...]:
+    """Character ranges, touching ones merged (a CJK word is one highlight, not one per char).
+
+    tantivy highlights each character of a CJK word wherever it stands; a run of CJK
+    characters stays highlighted only where it holds one of the query's CJK words.
+    """
     ranges: list[tuple[int, int]] = []
     for span in snippet.highlighted():
         start, end = _characters(fragment, span.start), _characters(fragment, span.end)
@@ -306,7 +314,12 @@ def _highlights(fragment: str, snippet: tantivy.Snippet) -> tuple[tuple[int, int
             ranges[-1] = (ranges[-1][0], end)
         else:
             ranges.append((start, end))
-    return tuple(ranges)
+    return tuple(
+        (start, end)
+        for start, end in ranges
+        if not _CJK_RUN.fullmatch(fragment[start:end])
+        or any(word in fragment[start:end] for word in cjk_words)
+    )
 
 
 def _filters(
@@ -369,7 +382,8 @@ def search(
         snippet, highlights = "", ()
         if snippets:
             found = generator.snippet_from_doc(document)
-            snippet, highlights = found.fragment(), _highlights(found.fragment(), found)
+            snippet = found.fragment()
+            highlights = _highlights(snippet, found, _CJK_RUN.findall(query))
             if not snippet:  # a hit in the title only: the body's opening
                 snippet = (document.get_first("body_text") or "")[:SNIPPET_CHARS]
         hits.append(

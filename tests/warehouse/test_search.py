@@ -77,6 +77,13 @@ def test_a_chinese_word_finds_exactly_the_articles_that_hold_it(labelled: Path):
     assert {article_id for article_id, text in texts.items() if "上线" in text}
 
 
+def test_a_chinese_word_is_highlighted_whole_and_only_where_it_stands(warehouse: Path):
+    body = "币安将上线新币种，价格上涨，线路维护完成后再次上线。"
+    land(warehouse, article("zh", language="zh", title="公告", body_text=body))
+    (hit,) = search.search(warehouse, "上线")
+    assert hit.marked(str, "[", "]") == "币安将[上线]新币种，价格上涨，线路维护完成后再次[上线]"
+
+
 def test_every_chinese_word_pair_of_every_chinese_article_finds_it(labelled: Path):
     """Recall on the Chinese fixtures: any two adjacent characters of the text find it."""
     rows = connect(labelled).execute(
