@@ -50,6 +50,7 @@ _TOKENS = (
     r"|[\w--\p{Han}--\p{Hiragana}--\p{Katakana}--\p{Hangul}]+"
 )
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+_SPACES = re.compile(r"\s+")
 TEXT_FIELDS = ("title", "body_text")
 STORED_COLUMNS = ("article_id", "source", "category", "language", "published_at", *TEXT_FIELDS)
 _COLUMNS = ", ".join(STORED_COLUMNS)
@@ -78,13 +79,13 @@ class Hit:
     category: str | None = None
 
     def marked(self, escape: Callable[[str], str], opening: str, closing: str) -> str:
-        """The snippet with each highlight wrapped, the text between passed through ``escape``."""
+        """The snippet on one line, each highlight wrapped, the text passed through ``escape``."""
         parts, cursor = [], 0
-        for start, end in self.highlights:
-            parts += [escape(self.snippet[cursor:start]), opening]
-            parts += [escape(self.snippet[start:end]), closing]
+        for start, end in [*self.highlights, (len(self.snippet), len(self.snippet))]:
+            parts.append(escape(_SPACES.sub(" ", self.snippet[cursor:start])))
+            if start < end:
+                parts += [opening, escape(_SPACES.sub(" ", self.snippet[start:end])), closing]
             cursor = end
-        parts.append(escape(self.snippet[cursor:]))
         return "".join(parts)
 
 
