@@ -3,10 +3,11 @@
     .venv/bin/python bench/search.py [--articles 100000] [--root /tmp/bench-search] [--keep]
 
 Lands ``--articles`` synthetic articles (English and Chinese, months of several sources)
-through the writer, builds the index with ``search.rebuild`` (the call a benchmark builder
-of its own should make), lands one more run and times the incremental ``search.update``,
-then times both commands as a user runs them (a process each, median of ``--repeats``) and
-prints the difference, the index size and the build time.
+through the writer (``--keep``: uses the warehouse already at ``--root``), builds the
+index with ``search.rebuild`` (the call another warehouse builder should make), lands one
+more run of ``--update-run`` articles (0: none, the warehouse stays as it was) and times the
+incremental ``search.update``, then times both commands as a user runs them (a process
+each, median of ``--repeats``) and prints the difference, the index size and build time.
 """
 
 from __future__ import annotations
@@ -82,6 +83,9 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=Path("/tmp/bench-search"))
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="reuse a warehouse already there")
+    parser.add_argument(
+        "--update-run", type=int, default=200, help="articles landed to time an update (0: none)"
+    )
     arguments = parser.parse_args()
     root = arguments.root
     if not (arguments.keep and root.exists()):
@@ -94,10 +98,12 @@ def main() -> None:
     build = time.perf_counter() - began
     print(f"rebuild: {indexed} articles in {build:.1f} s ({indexed / build:.0f}/s)")
     print(f"index size: {search.size_bytes(root) / 2**20:.1f} MiB")
-    land(root, arguments.articles, 200)  # one more run's worth
-    began = time.perf_counter()
-    updated = search.update(root)
-    print(f"update after a run of 200: {updated} in {time.perf_counter() - began:.2f} s")
+    if arguments.update_run:  # one more run's worth of new articles
+        land(root, arguments.articles, arguments.update_run)
+        began = time.perf_counter()
+        updated = search.update(root)
+        took = time.perf_counter() - began
+        print(f"update after a run of {arguments.update_run}: {updated} indexed in {took:.2f} s")
     os.environ["EXNEWS_WAREHOUSE"] = str(root)
     baseline = wall(["sql", "select 1"], arguments.repeats)
     print(f"exnews sql 'select 1': {baseline:.3f} s")
