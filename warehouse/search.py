@@ -34,7 +34,6 @@ import duckdb
 import pyarrow as pa
 import tantivy
 
-from warehouse.compaction import MANIFEST_PREFIX
 from warehouse.layout import table_files
 from warehouse.schemas import TABLES
 from warehouse.views import connect, utc_connection
@@ -171,6 +170,8 @@ def _article_files(root: Path) -> dict[str, Path]:
 
 def _covered_by_compaction(root: Path, files: dict[str, Path], indexed: set[str]) -> set[str]:
     """Compacted files whose replaced files are all indexed: same rows, nothing to add."""
+    from warehouse.compaction import MANIFEST_PREFIX  # here: pyarrow.dataset slows `search`
+
     covered = set()
     for directory in {path.parent for path in files.values()}:
         base = directory.relative_to(root)
