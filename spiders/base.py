@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.exceptions import (
+    DownloadCancelledError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import JsonRequest, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -16,6 +23,17 @@ from twisted.python.failure import Failure
 from spiders.items import FetchFailure, RawPage
 
 BLOCKED_STATUSES = frozenset({401, 403, 451})
+_URL_HOST = re.compile(r"https?://([^/\s?#:]+)")
+
+
+def json_payload(response: Response) -> Any:
+    """The response's JSON, decoded from its bytes as UTF-8 (RFC 8259).
+
+    Not ``response.text``: for a Content-Type without a charset Scrapy guesses cp1252, and
+    "USD\u24c8" would become "USD\u00e2\u0093\u0088". A declared charset is ignored too:
+    JSON has none to declare. A UTF-8 byte order mark is tolerated, as RFC 8259 allows.
+    """
+    return json.loads(response.body.decode("utf-8-sig"))
 
 
 def parse_moment(value: str | datetime | None) -> datetime | None:
@@ -37,6 +55,14 @@ class WindowedSpider(scrapy.Spider):
     api_requests: ClassVar[bool] = False
     # A source whose newest item is older than this is flagged as stale.
     expected_cadence: ClassVar[timedelta] = timedelta(days=7)
+
+    @classmethod
+    def hosts(cls) -> frozenset[str]:
+        """The hosts this source publishes on (its endpoints' and download slots'): a crawl
+        never sends a request anywhere else."""
+        named = (host for text in cls.endpoints.values() for host in _URL_HOST.findall(text))
+        slots = (cls.custom_settings or {}).get("DOWNLOAD_SLOTS", {})
+        return frozenset(host.lower() for host in (*named, *slots))
 
     def __init__(
         self,
@@ -133,18 +159,17 @@ class WindowedSpider(scrapy.Spider):
         )
 
     def fetch_failed(self, failure: Failure) -> FetchFailure:
-        """Errback: a request that gave up becomes a quarantine row, never a silent gap."""
+        """Errback: a request that gave up becomes a quarantine row, never a silent gap.
+
+        The row's URL is the one the spider asked for, before any redirect.
+        """
         request = failure.request  # type: ignore[attr-defined]
-        status = None
-        if failure.check(HttpError):
-            status = failure.value.response.status
-            error = f"HTTP {status} from {request.url}"
-        else:
-            error = f"{failure.getErrorMessage()} ({request.url})"
+        status = failure.value.response.status if failure.check(HttpError) else None
+        error = self.failure_reason(failure, request)
         self.logger.warning("fetch failed: %s", error)
         return FetchFailure(
             source=self.name,
-            url=request.url,
+            url=request.meta.get("redirect_urls", [request.url])[0],
             error_type=failure.type.__name__ if failure.type else "Failure",
             error=error,
             failed_at=datetime.now(UTC),
@@ -152,6 +177,24 @@ class WindowedSpider(scrapy.Spider):
             native_id=request.cb_kwargs.get("native_id"),
             blocked=status in BLOCKED_STATUSES,
         )
+
+    def failure_reason(self, failure: Failure, request: scrapy.Request) -> str:
+        """Why a request gave up, in words a person reading ``quarantine`` can act on."""
+        error = failure.value
+        retries = request.meta.get("retry_times", 0)
+        after = f" after {retries} retries" if retries else ""
+        if isinstance(error, HttpError):
+            return f"HTTP {error.response.status} from {request.url}{after}"
+        if isinstance(error, IgnoreRequest):  # a refused host, a decompression bomb
+            return str(error)
+        if isinstance(error, ResponseDataLossError):
+            return f"truncated body: fewer bytes than its Content-Length ({request.url}){after}"
+        if isinstance(error, DownloadTimeoutError):
+            return f"timed out: {error}{after}"
+        if isinstance(error, DownloadCancelledError):
+            limit = self.settings.getint("DOWNLOAD_MAXSIZE")
+            return f"body over DOWNLOAD_MAXSIZE ({limit} B), not downloaded: {error or request.url}"
+        return f"{failure.getErrorMessage()} ({request.url}){after}"
 
 
 class AnnouncementPagesSpider(WindowedSpider):
