@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.exceptions import (
     DownloadCancelledError,
+    DownloadFailedError,
     DownloadTimeoutError,
     IgnoreRequest,
     ResponseDataLossError,
@@ -179,22 +180,32 @@ class WindowedSpider(scrapy.Spider):
         )
 
     def failure_reason(self, failure: Failure, request: scrapy.Request) -> str:
-        """Why a request gave up, in words a person reading ``quarantine`` can act on."""
+        """Why a request gave up, in words a person reading ``quarantine`` can act on.
+
+        Scrapy's own messages name the connect-to address, not the real URL, or nothing.
+        """
         error = failure.value
         retries = request.meta.get("retry_times", 0)
-        after = f" after {retries} retries" if retries else ""
+        where = f"({request.url})" + (f" after {retries} retries" if retries else "")
         if isinstance(error, HttpError):
-            return f"HTTP {error.response.status} from {request.url}{after}"
+            return f"HTTP {error.response.status} {where}"
         if isinstance(error, IgnoreRequest):  # a refused host, a decompression bomb
             return str(error)
         if isinstance(error, ResponseDataLossError):
-            return f"truncated body: fewer bytes than its Content-Length ({request.url}){after}"
+            return f"truncated body: fewer bytes than its Content-Length {where}"
         if isinstance(error, DownloadTimeoutError):
-            return f"timed out: {error}{after}"
+            seconds = request.meta.get(
+                "download_timeout", self.settings.getfloat("DOWNLOAD_TIMEOUT")
+            )
+            return f"timed out after {seconds:g} s {where}"
         if isinstance(error, DownloadCancelledError):
             limit = self.settings.getint("DOWNLOAD_MAXSIZE")
-            return f"body over DOWNLOAD_MAXSIZE ({limit} B), not downloaded: {error or request.url}"
-        return f"{failure.getErrorMessage()} ({request.url}){after}"
+            return f"body over DOWNLOAD_MAXSIZE ({limit} B), download cancelled {where}"
+        if isinstance(error, DownloadFailedError):  # wraps Twisted's list of reasons
+            reasons = getattr(error.__cause__, "reasons", [])
+            lost = "; ".join(reason.getErrorMessage() for reason in reasons) or str(error)
+            return f"connection failed: {lost} {where}"
+        return f"{failure.getErrorMessage()} {where}"
 
 
 class AnnouncementPagesSpider(WindowedSpider):
