@@ -13,7 +13,6 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cache
 from itertools import pairwise
@@ -164,7 +163,6 @@ class Crawl:
     runs: dict[str, dict[str, Any]]
 
 
-@contextmanager
 def faulty_ingest(
     tmp_path_factory: pytest.TempPathFactory, faults: Callable[[FixtureServer], None]
 ) -> Iterator[Crawl]:
@@ -177,6 +175,16 @@ def faulty_ingest(
             env.setenv(name, value)
         faults(server)
         yield Crawl(warehouse, server, run(warehouse))
+
+
+def crawl_fixture(faults: Callable[[FixtureServer], None]) -> Any:
+    """A module fixture: one crawl with ``faults``, shared by the tests of each fault."""
+
+    @pytest.fixture(scope="module")
+    def crawl(prefect_backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
+        yield from faulty_ingest(tmp_path_factory, faults)
+
+    return crawl
 
 
 @dataclass(frozen=True)
@@ -216,20 +224,15 @@ PASSING_CODES = allot(
 )
 
 
-@pytest.fixture(scope="module")
-def passing_crawl(
-    prefect_backend: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Crawl]:
+def passing_faults(server: FixtureServer) -> None:
     """Every passing fault, each on its own details, in one crawl."""
+    for case in PASSING:
+        codes = PASSING_CODES[case.name]
+        inject(server, codes[:PASSING_ITEMS], fault=case.fault)
+        inject(server, codes[PASSING_ITEMS:], fault=case.lasting)
 
-    def faults(server: FixtureServer) -> None:
-        for case in PASSING:
-            codes = PASSING_CODES[case.name]
-            inject(server, codes[:PASSING_ITEMS], fault=case.fault)
-            inject(server, codes[PASSING_ITEMS:], fault=case.lasting)
 
-    with faulty_ingest(tmp_path_factory, faults) as crawl:
-        yield crawl
+passing_crawl = crawl_fixture(passing_faults)
 
 
 @pytest.mark.parametrize("case", PASSING, ids=lambda case: case.name)
@@ -337,32 +340,28 @@ REFUSED_CODES = allot(
 )
 
 
-@pytest.fixture(scope="module")
-def refused_crawl(
-    prefect_backend: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Crawl]:
+def refused_faults(server: FixtureServer) -> None:
     """Pages too large to hold and redirects, each on its own details, in one crawl."""
-
-    def faults(server: FixtureServer) -> None:
-        for case in UNFETCHABLE:
-            inject(server, REFUSED_CODES[case.name], **case.changes())
-        for redirect in REDIRECTS:
-            for code, target in zip(
-                REFUSED_CODES[redirect.name], redirect.targets(server), strict=True
-            ):
-                location = f"{target}{'&' if '?' in target else '?'}articleCode={code}"
-                # Once: a redirect on the source's host comes back to this same route.
-                fault = Fault("redirect", times=None if redirect.reason else 1, location=location)
-                inject(server, [code], fault=fault)
-
-    with faulty_ingest(tmp_path_factory, faults) as crawl:
-        yield crawl
+    for case in UNFETCHABLE:
+        inject(server, REFUSED_CODES[case.name], **case.changes())
+    for redirect in REDIRECTS:
+        for code, target in zip(
+            REFUSED_CODES[redirect.name], redirect.targets(server), strict=True
+        ):
+            location = f"{target}{'&' if '?' in target else '?'}articleCode={code}"
+            # Once: a redirect on the source's host comes back to this same route.
+            fault = Fault("redirect", times=None if redirect.reason else 1, location=location)
+            inject(server, [code], fault=fault)
 
 
-def refused_in(crawl: Crawl) -> int:
-    """The details the refused crawl could not have: too large, or redirected away."""
-    refused = [case.name for case in UNFETCHABLE] + [r.name for r in REDIRECTS if r.reason]
-    return sum(len(REFUSED_CODES[name]) for name in refused)
+refused_crawl = crawl_fixture(refused_faults)
+
+
+# The details the refused crawl cannot have: too large, or redirected away.
+REFUSED_ITEMS = sum(
+    len(REFUSED_CODES[name])
+    for name in [case.name for case in UNFETCHABLE] + [r.name for r in REDIRECTS if r.reason]
+)
 
 
 @pytest.mark.parametrize("case", UNFETCHABLE, ids=lambda case: case.name)
@@ -377,7 +376,7 @@ def test_a_page_too_large_to_hold_is_quarantined_without_a_retry(
     assert set(errors) == set(faulty)
     assert all(case.reason in error for error in errors.values()), errors
     binance = expected("binance")
-    quarantined = binance["quarantined"] + refused_in(refused_crawl)
+    quarantined = binance["quarantined"] + REFUSED_ITEMS
     assert refused_crawl.runs["binance"]["quarantined"] == quarantined
     outcome = f"quarantined at fetch, not retried: {next(iter(errors.values()))}"
     settle(case.name, len(faulty), binance["articles"], warehouse, outcome)
@@ -443,23 +442,18 @@ BROKEN_LISTS = [case.catalog for case in BAD_PAYLOADS]
 BAD_CODES = allot({case.name: 6 for case in BAD_PAYLOADS}, healthy_codes(*BROKEN_LISTS))
 
 
-@pytest.fixture(scope="module")
-def bad_payload_crawl(
-    prefect_backend: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Crawl]:
+def bad_payload_faults(server: FixtureServer) -> None:
     """Broken list pages and details, each kind on its own, in one crawl."""
+    for case in BAD_PAYLOADS:
+        query = {"catalogId": str(case.catalog), "pageNo": "1"}
+        listed = next(r for r in server.routes if r.path == LIST_PATH and r.query == query)
+        server.routes.append(replace(listed, body=case.list_body(listed.body)))
+        for code in BAD_CODES[case.name]:
+            detail = next(r for r in server.routes if r.query.get("articleCode") == code)
+            inject(server, [code], body=case.detail_body(detail.body))
 
-    def faults(server: FixtureServer) -> None:
-        for case in BAD_PAYLOADS:
-            query = {"catalogId": str(case.catalog), "pageNo": "1"}
-            listed = next(r for r in server.routes if r.path == LIST_PATH and r.query == query)
-            server.routes.append(replace(listed, body=case.list_body(listed.body)))
-            for code in BAD_CODES[case.name]:
-                detail = next(r for r in server.routes if r.query.get("articleCode") == code)
-                inject(server, [code], body=case.detail_body(detail.body))
 
-    with faulty_ingest(tmp_path_factory, faults) as crawl:
-        yield crawl
+bad_payload_crawl = crawl_fixture(bad_payload_faults)
 
 
 @pytest.mark.parametrize("case", BAD_PAYLOADS, ids=lambda case: case.name)
