@@ -30,9 +30,9 @@ _URL_HOST = re.compile(r"https?://([^/\s?#:]+)")
 def json_payload(response: Response) -> Any:
     """The response's JSON, decoded from its bytes as UTF-8 (RFC 8259).
 
-    Not ``response.text``: for a Content-Type without a charset Scrapy guesses cp1252, and
-    "USD\u24c8" would become "USD\u00e2\u0093\u0088". A declared charset is ignored too:
-    JSON has none to declare. A UTF-8 byte order mark is tolerated, as RFC 8259 allows.
+    Not ``response.text``, which follows the charset the server declares: JSON has none to
+    declare, and a wrong one (``charset=iso-8859-1``) turns "USDⓈ" into "USDâ“ˆ". A UTF-8
+    byte order mark is tolerated, as RFC 8259 allows.
     """
     return json.loads(response.body.decode("utf-8-sig"))
 

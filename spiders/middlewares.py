@@ -93,7 +93,7 @@ def refusal(url: str, hosts: frozenset[str], source: str) -> str | None:
     """
     host = (urlsplit(url).hostname or "").lower()
     if is_private_host(host):
-        return f"{host or 'no host'} is a private, loopback or reserved address"
+        return f"{host} is a private, loopback or reserved address"
     if host not in hosts:
         return f"{host} is not a host of {source} ({', '.join(sorted(hosts))})"
     return None
