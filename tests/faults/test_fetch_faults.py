@@ -288,9 +288,9 @@ class Unfetchable:
 
 
 UNFETCHABLE = [
-    Unfetchable("16 MB page", lambda: {"body": oversize_body()}, "over DOWNLOAD_MAXSIZE"),
+    Unfetchable("page over 16 MB", lambda: {"body": oversize_body()}, "over DOWNLOAD_MAXSIZE"),
     Unfetchable(
-        "16 MB page without Content-Length",
+        "page over 16 MB without Content-Length",
         lambda: {"body": oversize_body(), "fault": Fault("unsized")},
         "over DOWNLOAD_MAXSIZE",
     ),
@@ -483,18 +483,31 @@ def test_a_payload_that_cannot_be_read_is_quarantined_at_parse_and_transform(
     settle(case.name, 1 + len(faulty), articles, warehouse, outcome)
 
 
-OKX_TITLES = [
-    "OKX to list Déjà (DÉJÀ) for spot trading",
-    "OKX to list €URO (EURO), a euro stablecoin",
-    "OKX to list 🚀 ROCKET (RKT) for spot trading",
-    "OKX to delist selected USDⓈ spot trading pairs",
-    "OKX to delist USDⓈ-margined “quanto” futures",
-    "OKX to delist 欧易 test pairs (OKB/USDⓈ)",
-]
-# How each help page is served: with or without its appState (without it the title comes
-# from the list entry the spider carried along), and which charset its header declares.
+# Per OKX list: the Content-Type it is served with, whether its items' help pages carry
+# their title (appState) or leave it to the list entry the spider carries along, the titles.
+OKX_LISTS = {
+    "announcements-new-listings": (
+        "application/json",
+        True,
+        [
+            "OKX to list Déjà (DÉJÀ) for spot trading",
+            "OKX to list €URO (EURO), a euro stablecoin",
+            "OKX to list 🚀 ROCKET (RKT) for spot trading",
+        ],
+    ),
+    "announcements-delistings": (
+        "application/json; charset=iso-8859-1",
+        False,
+        [
+            "OKX to delist selected USDⓈ spot trading pairs",
+            "OKX to delist USDⓈ-margined “quanto” futures",
+            "OKX to delist 欧易 test pairs (OKB/USDⓈ)",
+        ],
+    ),
+}
+# The help pages of each list go without a charset, with a wrong one and with the right one.
 HTML_TYPES = ("text/html", "text/html; charset=iso-8859-1", "text/html; charset=utf-8")
-OKX_PAGES = [(state, content_type) for state in (True, False) for content_type in HTML_TYPES]
+OKX_API = "/api/v5/support"
 
 
 def okx_help_page(slug: str, title: str, ann_type: str, app_state: bool) -> bytes:
@@ -512,38 +525,32 @@ def okx_help_page(slug: str, title: str, ann_type: str, app_state: bool) -> byte
     ).encode()
 
 
-def test_json_and_html_keep_their_text_whatever_charset_is_declared(
-    warehouse: Path, fixture_server: FixtureServer
-):
-    """The lists go without a charset and with a wrong one (Latin-1); so do the pages.
-
-    The first list's pages carry their title (appState, read from the HTML), the second's
-    do not: their titles come from the list entries the spider carried along.
-    """
-    lists = {"announcements-delistings": "application/json",
-             "announcements-new-listings": "application/json; charset=iso-8859-1"}  # fmt: skip
-    api = "/api/v5/support"
-    types = {"code": "0", "data": [{"annType": ann_type} for ann_type in lists]}
-    routes = [Route("www.okx.com", f"{api}/announcement-types", json.dumps(types).encode())]
-    expected_titles = {}
-    for index, (ann_type, content_type) in enumerate(lists.items()):
+def okx_routes() -> tuple[list[Route], dict[str, str]]:
+    """The lists and help pages of ``OKX_LISTS``, and each help page's title by slug."""
+    types = {"code": "0", "data": [{"annType": ann_type} for ann_type in OKX_LISTS]}
+    routes = [Route("www.okx.com", f"{OKX_API}/announcement-types", json.dumps(types).encode())]
+    titles = {}
+    for ann_type, (list_type, app_state, list_titles) in OKX_LISTS.items():
         entries = []
-        for number in range(3):
-            slug = f"charset-{index}-{number}"
-            title = OKX_TITLES[3 * index + number]
-            app_state, page_type = OKX_PAGES[3 * index + number]
-            expected_titles[slug] = title
-            moment = str(1795000000000 - 3600_000 * (3 * index + number))
-            url = f"https://www.okx.com/help/{slug}"
+        for number, (title, page_type) in enumerate(zip(list_titles, HTML_TYPES, strict=True)):
+            slug = f"{ann_type}-{number}"
+            titles[slug] = title
+            url, moment = f"https://www.okx.com/help/{slug}", str(1795000000000 - number)
             entries.append({"annType": ann_type, "title": title, "url": url, "pTime": moment})
             page = okx_help_page(slug, title, ann_type, app_state)
             routes.append(Route("www.okx.com", f"/help/{slug}", page, content_type=page_type))
         payload = {"code": "0", "msg": "", "data": [{"details": entries, "totalPage": "1"}]}
         body = json.dumps(payload, ensure_ascii=False).encode()
         query = {"annType": ann_type, "page": "1"}
-        routes.append(
-            Route("www.okx.com", f"{api}/announcements", body, query, content_type=content_type)
-        )
+        path = f"{OKX_API}/announcements"
+        routes.append(Route("www.okx.com", path, body, query, content_type=list_type))
+    return routes, titles
+
+
+def test_json_and_html_keep_their_text_whatever_charset_is_declared(
+    warehouse: Path, fixture_server: FixtureServer
+):
+    routes, titles = okx_routes()
     fixture_server.routes += routes
     runs = run(warehouse, "okx")
 
@@ -552,13 +559,13 @@ def test_json_and_html_keep_their_text_whatever_charset_is_declared(
         .execute("select native_id, title, body_text from articles where source = 'okx'")
         .fetchall()
     )
-    assert {native_id: title for native_id, title, _ in rows} == expected_titles
-    assert all(body.startswith(expected_titles[native_id]) for native_id, _, body in rows)
+    assert {native_id: title for native_id, title, _ in rows} == titles
+    assert all(body.startswith(titles[native_id]) for native_id, _, body in rows)
     assert runs["okx"]["status"] == "completed"
     settle(
         "JSON and HTML without or with a wrong charset",
-        len(rows) + len(lists),
-        len(expected_titles),
+        len(titles) + len(OKX_LISTS),
+        len(titles),
         warehouse,
         "decoded as UTF-8 from the bytes: every title and body exact",
     )
@@ -578,14 +585,14 @@ def test_a_rerun_after_the_faults_fills_the_gaps_and_duplicates_nothing(
     assert set(faulty) <= bodies(warehouse)
     assert runs["binance"]["items_new"] == 0
     connection = connect(warehouse)
-    assert connection.execute("select count(*) from raw_pages").fetchone()[0] == stored + len(
-        faulty
+    # The recovered details are the only new payloads; the record of what failed stays.
+    assert connection.execute("select count(*) from raw_pages").fetchone() == (
+        stored + len(faulty),
     )
-    first_run = connection.execute(
-        "select count(*) from quarantine where stage = 'fetch' and native_id in (select unnest(?))",
-        [faulty],
-    ).fetchone()[0]
-    assert first_run == len(faulty)  # the record of what failed stays
+    failed = connection.execute(
+        "select native_id from quarantine where stage = 'fetch' and status = 500"
+    ).fetchall()
+    assert sorted(native_id for (native_id,) in failed) == faulty
     binance = expected("binance")
     settle(
         "500s until a rerun",
