@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -22,6 +23,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from spiders.items import FetchFailure, RawPage
+from spiders.pipelines import raw_id
 
 BLOCKED_STATUSES = frozenset({401, 403, 451})
 _URL_HOST = re.compile(r"https?://([^/\s?#:]+)")
@@ -206,6 +208,42 @@ class WindowedSpider(scrapy.Spider):
             lost = "; ".join(reason.getErrorMessage() for reason in reasons) or str(error)
             return f"connection failed: {lost} {where}"
         return f"{failure.getErrorMessage()} {where}"
+
+    def parse_failed(
+        self, response: Response, error: Exception, *, stored: bool = True
+    ) -> FetchFailure:
+        """A response a callback could not read (a changed layout, an API error payload)
+        becomes a ``parse`` quarantine row naming what was missing; ``stored`` when the
+        callback kept the payload first, which ``raw_ref`` then points at."""
+        assert response.request is not None
+        callback = getattr(response.request.callback, "__name__", "parse")
+        reason = f"{callback} could not read {response.url}: {layout_reason(error)}"
+        self.logger.warning("parse failed: %s", reason)
+        sha256 = hashlib.sha256(response.body).hexdigest()
+        return FetchFailure(
+            source=self.name,
+            url=response.url,
+            error_type=type(error).__name__,
+            error=reason,
+            failed_at=datetime.now(UTC),
+            status=response.status,
+            native_id=response.request.cb_kwargs.get("native_id"),
+            stage="parse",
+            raw_ref=raw_id(response.url, sha256) if stored else None,
+        )
+
+
+def layout_reason(error: Exception) -> str:
+    """What a callback found missing or malformed, said plainly."""
+    if isinstance(error, KeyError):
+        return f"missing field {error.args[0]!r}"
+    if isinstance(error, IndexError):
+        return f"an expected list entry is missing ({error})"
+    if isinstance(error, json.JSONDecodeError):
+        return f"not JSON: {error}"
+    if isinstance(error, UnicodeDecodeError):
+        return f"not UTF-8: {error}"
+    return str(error) or type(error).__name__
 
 
 class AnnouncementPagesSpider(WindowedSpider):

@@ -4,9 +4,7 @@ source's hosts, and callbacks that cannot read a response turned into quarantine
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import ipaddress
-import json
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Self, cast
@@ -22,7 +20,6 @@ from scrapy.utils.response import response_status_message
 
 from spiders.base import WindowedSpider
 from spiders.items import FetchFailure
-from spiders.pipelines import raw_id
 
 
 def retry_after_seconds(value: bytes | None, now: datetime | None = None) -> float | None:
@@ -122,19 +119,6 @@ class SourceHostsMiddleware:
         raise RefusedHost(f"refused {refused}: {reason}")
 
 
-def layout_reason(error: Exception) -> str:
-    """What a callback found missing or malformed, said plainly."""
-    if isinstance(error, KeyError):
-        return f"missing field {error.args[0]!r}"
-    if isinstance(error, IndexError):
-        return f"an expected list entry is missing ({error})"
-    if isinstance(error, json.JSONDecodeError):
-        return f"not JSON: {error}"
-    if isinstance(error, UnicodeDecodeError):
-        return f"not UTF-8: {error}"
-    return str(error) or type(error).__name__
-
-
 class ParseFailureMiddleware:
     """A callback that raises (a changed layout, an API error payload, a broken page) yields a
     ``parse`` quarantine row naming what it missed, instead of a logged traceback and a
@@ -152,20 +136,5 @@ class ParseFailureMiddleware:
     ) -> list[FetchFailure] | None:
         if isinstance(exception, HttpError):
             return None  # HttpErrorMiddleware's, and the request's errback already ran
-        assert self.crawler.spider is not None and response.request is not None
-        callback = getattr(response.request.callback, "__name__", "parse")
-        error = f"{callback} could not read {response.url}: {layout_reason(exception)}"
-        self.crawler.spider.logger.warning("parse failed: %s", error)
-        return [
-            FetchFailure(
-                source=self.crawler.spider.name,
-                url=response.url,
-                error_type=type(exception).__name__,
-                error=error,
-                failed_at=datetime.now(UTC),
-                status=response.status,
-                native_id=response.request.cb_kwargs.get("native_id"),
-                stage="parse",
-                raw_ref=raw_id(response.url, hashlib.sha256(response.body).hexdigest()),
-            )
-        ]
+        spider = cast(WindowedSpider, self.crawler.spider)
+        return [spider.parse_failed(response, exception)]

@@ -65,14 +65,16 @@ class OkxSpider(WindowedSpider):
         request = self.request(f"{API}/announcement-types", self.parse_types)
         yield request.replace(errback=self.types_failed)
 
-    def parse_types(self, response: Response) -> Iterator[scrapy.Request]:
-        """The types this region has (results differ by IP); the known ones if unreadable."""
+    def parse_types(self, response: Response) -> Iterator[Any]:
+        """The types this region has (results differ by IP); the known ones if unreadable,
+        which is quarantined at the parse stage (the types page itself is not stored)."""
         try:
             types = [entry["annType"] for entry in json_payload(response)["data"]]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError) as error:
+            yield self.parse_failed(response, error, stored=False)
             types = []
         if not types:
-            self.logger.warning("unreadable announcement types, using the known ones")
+            self.logger.warning("no announcement types, using the known ones")
         yield from self.first_pages(types or KNOWN_TYPES)
 
     def types_failed(self, failure: Failure) -> Iterator[Any]:

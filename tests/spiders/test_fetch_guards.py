@@ -18,6 +18,7 @@ from spiders.middlewares import ParseFailureMiddleware, RefusedHost, SourceHosts
 from spiders.pipelines import raw_id
 from spiders.registry import source_names, spider_class
 from spiders.sources.binance import BinanceSpider
+from spiders.sources.okx import API, KNOWN_TYPES, OkxSpider
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DETAIL = "https://www.binance.com/bapi/composite/v1/public/cms/article/detail/query?articleCode=c1"
@@ -150,3 +151,14 @@ def test_a_list_the_spider_cannot_read_leaves_a_parse_row_naming_what_failed(
     assert (row.stage, row.url, row.status) == ("parse", LIST, 200)
     assert row.error.startswith(f"parse_list could not read {LIST}: ") and reason in row.error
     assert row.raw_ref == raw_id(LIST, hashlib.sha256(body).hexdigest())
+
+
+def test_unreadable_announcement_types_are_quarantined_and_the_known_types_crawled():
+    spider = OkxSpider.from_crawler(get_crawler(OkxSpider))
+    body = b'{"code": "0", "types": []}'
+    types = response(f"{API}/announcement-types", body, b"application/json")
+    types.request.callback = spider.parse_types  # type: ignore[union-attr]
+    failure, *first_pages = spider.parse_types(types)
+    assert (failure.stage, failure.raw_ref) == ("parse", None)  # the page is not stored
+    assert "missing field 'data'" in failure.error
+    assert [request.cb_kwargs["ann_type"] for request in first_pages] == list(KNOWN_TYPES)
