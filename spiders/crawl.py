@@ -28,11 +28,17 @@ class CrawlSummary:
     pages_stored: int = 0
     pages_unchanged: int = 0
     fetch_failures: int = 0
+    parse_failures: int = 0
     blocked: int = 0
     page_cap_reached: bool = False
     status_counts: dict[str, int] = field(default_factory=dict)
     finish_reason: str | None = None
     error: str | None = None
+
+    @property
+    def quarantined(self) -> int:
+        """The crawl's own quarantine rows: failed fetches and responses it could not read."""
+        return self.fetch_failures + self.parse_failures
 
     @classmethod
     def from_stats(cls, source: str, stats: dict[str, Any]) -> CrawlSummary:
@@ -43,6 +49,7 @@ class CrawlSummary:
             pages_stored=int(stats.get("exnews/pages_stored", 0)),
             pages_unchanged=int(stats.get("exnews/pages_unchanged", 0)),
             fetch_failures=int(stats.get("exnews/fetch_failures", 0)),
+            parse_failures=int(stats.get("exnews/parse_failures", 0)),
             blocked=int(stats.get("exnews/blocked", 0)),
             page_cap_reached=bool(stats.get("exnews/page_cap_reached")),
             status_counts={

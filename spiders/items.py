@@ -25,7 +25,11 @@ class RawPage:
 
 @dataclass
 class FetchFailure:
-    """A request that gave no usable response; it becomes a ``quarantine`` row."""
+    """A request that gave no usable response (stage ``fetch``), or a response the spider
+    could not read to follow its links (stage ``parse``); it becomes a ``quarantine`` row.
+
+    ``raw_ref`` points at the stored payload of a ``parse`` failure.
+    """
 
     source: str
     url: str
@@ -35,3 +39,5 @@ class FetchFailure:
     status: int | None = None
     native_id: str | None = None
     blocked: bool = field(default=False)
+    stage: str = "fetch"
+    raw_ref: str | None = None

@@ -43,21 +43,22 @@ class RawPageWriter:
     def process_item(self, item: RawPage | FetchFailure) -> RawPage | FetchFailure:
         stats = self.crawler.stats
         if isinstance(item, FetchFailure):
-            stats.inc_value("exnews/fetch_failures")
+            stats.inc_value(f"exnews/{item.stage}_failures")
             if item.blocked:
                 stats.inc_value("exnews/blocked")
             self.failures.add(
                 {
                     "quarantine_id": hashlib.sha256(
-                        f"{self.run_id}\x1f{item.url}".encode()
+                        f"{self.run_id}\x1f{item.stage}\x1f{item.url}".encode()
                     ).hexdigest()[:24],
                     "source": item.source,
-                    "stage": "fetch",
+                    "stage": item.stage,
                     "url": item.url,
                     "native_id": item.native_id,
                     "error_type": item.error_type,
                     "error": item.error,
                     "status": item.status,
+                    "raw_ref": item.raw_ref,
                     "failed_at": item.failed_at,
                     "run_id": self.run_id,
                 }
