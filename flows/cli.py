@@ -27,10 +27,26 @@ PREFECT_DEFAULTS = {
     "DO_NOT_TRACK": "1",
 }
 
+
+def _check_warehouse(warehouse: str | None) -> str | None:
+    """Refuse a URL (``--warehouse`` or ``EXNEWS_WAREHOUSE``) before any command starts."""
+    from warehouse.layout import warehouse_root
+
+    try:
+        warehouse_root(warehouse)
+    except ValueError as error:
+        errors.print(f"[red]error:[/red] {error}", soft_wrap=True)
+        raise typer.Exit(1) from error
+    return warehouse
+
+
 WarehouseOption = Annotated[
     str | None,
     typer.Option(
-        "--warehouse", "-w", help="Warehouse folder [env EXNEWS_WAREHOUSE, default ./data]"
+        "--warehouse",
+        "-w",
+        help="Warehouse folder [env EXNEWS_WAREHOUSE, default ./data]",
+        callback=_check_warehouse,
     ),
 ]
 SourcesOption = Annotated[
