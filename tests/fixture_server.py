@@ -33,6 +33,7 @@ class Route:
     status: int = 200
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering: a slow host keeps a crawl in flight
 
     def matches(self, method: str, host: str, path: str, query: dict[str, str]) -> bool:
         return (
@@ -103,6 +104,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             body, status = route.body, route.status
             content_type, headers = route.content_type, route.headers
+            time.sleep(route.delay)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
