@@ -318,14 +318,14 @@ def sql(
     """Run a read-only query over articles, article_versions, comments, mentions, ..."""
     import duckdb
 
-    from warehouse.views import connect, read_only_statements
+    from warehouse.views import confined_connection, read_only_statements
 
     if output_format not in ("table", "csv", "json"):
         errors.print(f"[red]error:[/red] unknown format {output_format!r} (table, csv, json)")
         raise typer.Exit(2)
     try:
         statements = read_only_statements(query)
-        connection = connect(warehouse)
+        connection = confined_connection(warehouse)  # no file outside the warehouse
         for statement in statements[:-1]:
             connection.execute(statement)
         result = connection.execute(statements[-1])
