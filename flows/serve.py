@@ -168,7 +168,7 @@ def _terminate(processes: list[psutil.Process], grace: float) -> None:
     psutil.wait_procs(alive, timeout=2)
 
 
-def _tree(process: subprocess.Popen[bytes]) -> list[psutil.Process]:
+def process_tree(process: subprocess.Popen[bytes]) -> list[psutil.Process]:
     """The process and every descendant (flow runs, their crawls), as long as it lives."""
     try:
         root = psutil.Process(process.pid)
@@ -188,16 +188,16 @@ def stop_stack(
     started = time.monotonic()
     # A second Ctrl-C, or SIGTERM after SIGINT, must not cut the stop short.
     with _stop_signals_handled(signal.SIG_IGN):
-        workers = _tree(worker) if worker is not None else []
+        workers = process_tree(worker) if worker is not None else []
         cancel_flow_runs(api_url, deadline=started + 3)
         _signal_all(workers, signal.SIGTERM)
         psutil.wait_procs(workers, timeout=4)
         if worker is not None:  # and any run it started meanwhile
-            workers += [p for p in _tree(worker) if p not in workers]
+            workers += [p for p in process_tree(worker) if p not in workers]
         _terminate(_alive(workers), grace=3)
         # What is left of the budget, less the wait after SIGKILL and a margin.
         remaining = STOP_SECONDS - (time.monotonic() - started)
-        _terminate(_tree(server), grace=max(remaining - 4, 1))
+        _terminate(process_tree(server), grace=max(remaining - 4, 1))
         for process in (worker, server):
             if process is not None:
                 process.wait()

@@ -23,7 +23,7 @@ import psutil
 import pytest
 
 from flows.ingest import backfill
-from flows.serve import free_port
+from flows.serve import free_port, process_tree
 from tests.faults.ledger import audit, record
 from tests.fixture_server import FixtureServer, load_routes, serve
 from tests.flows.test_ingest import fixture_articles
@@ -93,17 +93,9 @@ def start_backfill(api_url: str) -> str:
     return wait_for(created, 60, "flow run created")
 
 
-def started_by(process: subprocess.Popen[bytes]) -> list[psutil.Process]:
-    try:
-        root = psutil.Process(process.pid)
-        return [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return []
-
-
 def crawling(serve_process: subprocess.Popen[bytes]) -> list[psutil.Process]:
     """Everything ``exnews serve`` started, once a crawl child is among it."""
-    tree = started_by(serve_process)
+    tree = process_tree(serve_process)
     try:
         commands = [" ".join(process.cmdline()) for process in tree]
     except psutil.NoSuchProcess:
@@ -158,7 +150,7 @@ def test_a_stop_signal_ends_every_process_serve_started_and_cancels_its_flow_run
             )
             stopped_in = time.monotonic() - signalled
         finally:  # a failed test leaves nothing behind either
-            for process in {*tree, *started_by(serve_process)}:
+            for process in {*tree, *process_tree(serve_process)}:
                 with suppress(psutil.NoSuchProcess):
                     process.kill()
     assert serve_process.returncode == 0
