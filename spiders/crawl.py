@@ -111,13 +111,15 @@ def _stop(child: subprocess.Popen[bytes], grace: float) -> bytes:
 
 
 def _stop_with_parent() -> None:
-    """On Linux, SIGTERM this crawl when its parent dies, even by SIGKILL.
+    """On Linux, kill this crawl when its parent dies, even by SIGKILL.
 
-    A flow run killed outright cannot stop its crawl, which would go on fetching and
-    writing. (A parent that dies in the instant before this call is not covered.)
+    A flow run killed outright cannot stop its crawl, which would go on fetching; SIGKILL,
+    because Scrapy's graceful SIGTERM waits for requests in flight, and with the parent gone
+    nobody reads the summary (files are written atomically, so none is left partial).
+    A parent that dies in the instant before this call is not covered.
     """
     if sys.platform == "linux":
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _crawl(arguments: argparse.Namespace) -> CrawlSummary:
