@@ -195,9 +195,9 @@ def stop_stack(
         if worker is not None:  # and any run it started meanwhile
             workers += [p for p in process_tree(worker) if p not in workers]
         _terminate(_alive(workers), grace=3)
-        # What is left of the budget, less the wait after SIGKILL and a margin.
-        remaining = STOP_SECONDS - (time.monotonic() - started)
-        _terminate(process_tree(server), grace=max(remaining - 4, 1))
+        # A server answers SIGTERM in a second or two; one still starting may not at all.
+        remaining = STOP_SECONDS - (time.monotonic() - started) - 4  # SIGKILL's wait, a margin
+        _terminate(process_tree(server), grace=max(min(remaining, 5), 1))
         for process in (worker, server):
             if process is not None:
                 process.wait()
