@@ -89,13 +89,14 @@ def confined_connection(root: str | Path | None = None) -> duckdb.DuckDBPyConnec
     """The views, and no file outside the warehouse folder: what ``exnews sql`` queries.
 
     Table functions would otherwise read any file the user can (``read_csv('/etc/passwd')``)
-    or any URL. With external access off, DuckDB reads only the allowed folder, loads no
-    extension, and refuses to turn either setting back on while the database runs.
+    or any URL. With external access off, DuckDB reads only the allowed folder and loads no
+    extension; with the configuration locked, no later statement can change any setting.
     """
     folder = warehouse_root(root).resolve()
     connection = connect(folder)
     connection.execute("SET allowed_directories = ?", [[f"{folder}{os.sep}"]])
     connection.execute("SET enable_external_access = false")
+    connection.execute("SET lock_configuration = true")
     return connection
 
 

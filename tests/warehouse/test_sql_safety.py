@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from flows.process import Window, process_pages
@@ -83,6 +84,9 @@ def test_the_views_still_read_their_files_when_confined(tmp_path: Path):
     connection = confined_connection(warehouse)
     assert connection.execute("select title from articles").fetchall() == [("Plain notice",)]
     assert connection.execute("select count(*) from runs, quarantine").fetchone() == (0,)
+    for setting in ("enable_external_access = true", "allowed_directories = ['/']"):
+        with pytest.raises(duckdb.Error, match="configuration has been locked"):
+            connection.execute(f"SET {setting}")
 
 
 HOSTILE = {
