@@ -27,10 +27,26 @@ PREFECT_DEFAULTS = {
     "DO_NOT_TRACK": "1",
 }
 
+
+def _check_warehouse(warehouse: str | None) -> str | None:
+    """Refuse a URL (``--warehouse`` or ``EXNEWS_WAREHOUSE``) before any command starts."""
+    from warehouse.layout import warehouse_root
+
+    try:
+        warehouse_root(warehouse)
+    except ValueError as error:
+        errors.print(f"[red]error:[/red] {error}", soft_wrap=True)
+        raise typer.Exit(1) from error
+    return warehouse
+
+
 WarehouseOption = Annotated[
     str | None,
     typer.Option(
-        "--warehouse", "-w", help="Warehouse folder [env EXNEWS_WAREHOUSE, default ./data]"
+        "--warehouse",
+        "-w",
+        help="Warehouse folder [env EXNEWS_WAREHOUSE, default ./data]",
+        callback=_check_warehouse,
     ),
 ]
 SourcesOption = Annotated[
@@ -190,27 +206,27 @@ def serve(
     home: Annotated[str, typer.Option(help="Prefect's home folder")] = ".prefect",
     warehouse: WarehouseOption = None,
 ) -> None:
-    """Prefect server + work pool + deployments + worker on 127.0.0.1, until Ctrl-C."""
+    """Prefect server + work pool + deployments + worker on 127.0.0.1, until Ctrl-C or SIGTERM."""
     import time
     from pathlib import Path
 
-    from flows.serve import prefect_stack
+    from flows.serve import StopSignal, prefect_stack, stop_on_signals
 
     _use_warehouse(warehouse)
     home_path = Path(home).resolve()
     console.print(f"starting Prefect on 127.0.0.1:{port} (home {home_path}) ...")
     try:
-        with prefect_stack(home_path, port, ingest_cron) as stack:
+        with stop_on_signals(), prefect_stack(home_path, port, ingest_cron) as stack:
             console.print(f"[green]UI:[/green] {stack.ui_url}  (API {stack.api_url})")
             console.print(
                 "deployments: ingest (cron "
                 f"{ingest_cron}), backfill, reprocess, compact; logs in {home_path}"
             )
-            console.print("Ctrl-C stops the worker and the server.")
+            console.print("Ctrl-C or SIGTERM cancels running flow runs and stops everything.")
             while True:
                 time.sleep(1)
-    except KeyboardInterrupt:
-        console.print("stopped.")
+    except StopSignal as stop:
+        console.print(f"stopped ({stop}).")
     except RuntimeError as error:
         errors.print(f"[red]error:[/red] {error}")
         raise typer.Exit(1) from error
@@ -304,14 +320,14 @@ def sql(
 
     from warehouse.layout import warehouse_root
     from warehouse.search import attach_sql
-    from warehouse.views import connect, read_only_statements
+    from warehouse.views import confined_connection, read_only_statements
 
     if output_format not in ("table", "csv", "json"):
         errors.print(f"[red]error:[/red] unknown format {output_format!r} (table, csv, json)")
         raise typer.Exit(2)
     try:
         statements = read_only_statements(query)
-        connection = connect(warehouse)
+        connection = confined_connection(warehouse)  # no file outside the warehouse
         attach_sql(connection, warehouse_root(warehouse), query)
         for statement in statements[:-1]:
             connection.execute(statement)

@@ -59,14 +59,19 @@ def process_run(
 def run_source(
     flow_name: str, source: str, root: Path, window: Window, max_pages: int | None, fetch: bool
 ) -> SourceRun:
-    """Crawl (when ``fetch``), process and record one source; failures land in the report."""
+    """Crawl (when ``fetch``), process and record one source; failures land in the report.
+
+    Only an incremental ``ingest`` judges staleness: it belongs to the source, not to a window.
+    """
     run_id = uuid.uuid4().hex
     started_at = datetime.now(UTC)
     crawl = crawl_source(source, run_id, root, window, max_pages) if fetch else None
     processed = process_run(source, run_id, root, window, crawled=fetch)
     finished_at = datetime.now(UTC)
-    cadence = spider_class(source).expected_cadence
-    stale_by = staleness(newest_published_at(root, source), cadence, finished_at)
+    stale_by = None
+    if flow_name == "ingest":  # a backfill or reprocess window is old on purpose
+        cadence = spider_class(source).expected_cadence
+        stale_by = staleness(newest_published_at(root, source), cadence, finished_at)
     source_run = SourceRun(
         run_id, flow_name, source, window, started_at, finished_at, crawl, processed, stale_by
     )

@@ -7,6 +7,7 @@ concurrent writer can only leave duplicates that these views hide.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -101,7 +102,30 @@ def connect(root: str | Path | None = None) -> duckdb.DuckDBPyConnection:
     return connection
 
 
-READ_ONLY_TYPES = frozenset({duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN})
+def confined_connection(root: str | Path | None = None) -> duckdb.DuckDBPyConnection:
+    """The views, and no file outside the warehouse folder: what ``exnews sql`` queries.
+
+    Table functions would otherwise read any file the user can (``read_csv('/etc/passwd')``)
+    or any URL. With external access off, DuckDB reads only the allowed folder and loads no
+    extension; with the configuration locked, no later statement can change any setting.
+    """
+    folder = warehouse_root(root).resolve()
+    connection = connect(folder)
+    connection.execute("SET allowed_directories = ?", [[f"{folder}{os.sep}"]])
+    connection.execute("SET enable_external_access = false")
+    connection.execute("SET lock_configuration = true")
+    return connection
+
+
+READ_ONLY_TYPES = frozenset({"SELECT", "EXPLAIN"})
+
+
+def _statement_type(statement: duckdb.Statement) -> str:
+    """Its type's name, or its first words for a type this duckdb module cannot name."""
+    try:
+        return statement.type.name
+    except ValueError:  # UPDATE EXTENSIONS in duckdb 2.0
+        return " ".join(statement.query.split()[:2]).upper()
 
 
 def read_only_statements(query: str) -> list[duckdb.Statement]:
@@ -110,8 +134,7 @@ def read_only_statements(query: str) -> list[duckdb.Statement]:
     if not statements:
         raise ValueError("empty query")
     for statement in statements:
-        if statement.type not in READ_ONLY_TYPES:
-            raise ValueError(
-                f"only read-only queries (SELECT, EXPLAIN) are allowed, not {statement.type.name}"
-            )
+        kind = _statement_type(statement)
+        if kind not in READ_ONLY_TYPES:
+            raise ValueError(f"only read-only queries (SELECT, EXPLAIN) are allowed, not {kind}")
     return statements
