@@ -51,6 +51,7 @@ class CrawlSummary:
                 if key.startswith(prefix)
             },
             finish_reason=stats.get("finish_reason"),
+            error=stats.get("exnews/storage_error"),
         )
 
 
