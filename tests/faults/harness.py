@@ -26,8 +26,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 # Binance: the richest fixtures (42 articles over three months) and no per-host delay.
 SOURCE = "binance"
 EXPECTED = json.loads((FIXTURES / SOURCE / "expected.json").read_text())
-# [start, end) holding every fixture article of SOURCE.
-WINDOW = ("2026-01-01", "2027-01-01")
+# [start, end) holding every fixture article of SOURCE: a backfill of three month chunks.
+WINDOW = ("2026-09-01", "2026-12-01")
 KILLPOINT = Path(__file__).with_name("killpoint")
 
 

@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from tests.faults.conftest import Reference
 from tests.faults.harness import (
     Run,
@@ -63,8 +65,10 @@ def _rounds(
 def test_the_same_window_ingested_again(
     tmp_path: Path, fault_env: dict[str, str], reference: Reference
 ):
+    """A backfill of the fixtures' months, the same backfill again, then an ingest over it."""
     root = tmp_path / "warehouse"
-    copy_warehouse(reference.root, root)
+    first = backfill(root, fault_env).finish()
+    assert completed(first), first.stderr[-2000:]
     again = [
         backfill(root, fault_env).finish(),
         ingest(root, fault_env, "--lookback-hours", str(24 * 365)).finish(),
@@ -75,40 +79,33 @@ def test_the_same_window_ingested_again(
         len(again),
         reference.articles,
         audit(root),
-        "backfill and ingest of an ingested window: both completed",
+        "a backfill, then the same backfill and an ingest over its window: all completed",
     )
     assert row.clean, row
 
 
-def test_two_ingests_at_once(tmp_path: Path, fault_env: dict[str, str], reference: Reference):
-    def one_round(root: Path) -> str:
-        _side_by_side([lambda: ingest(root, fault_env), lambda: ingest(root, fault_env)])
-        return "both completed"
+# Each pair starts at once on a fresh warehouse. For reprocess the warehouse holds stored
+# pages but no articles, so it rebuilds them while the ingest lands the same ones.
+PAIRS: dict[str, tuple[tuple[str, ...] | None, tuple[Callable[..., Run], ...]]] = {
+    "two ingests at once": (None, (ingest, ingest)),
+    "backfill beside an ingest": (None, (ingest, backfill)),
+    "reprocess beside an ingest": (DERIVED, (reprocess, ingest)),
+}
 
-    _rounds("two ingests at once", tmp_path, fault_env, reference, one_round)
 
-
-def test_a_backfill_beside_an_ingest(
-    tmp_path: Path, fault_env: dict[str, str], reference: Reference
+@pytest.mark.parametrize("fault", PAIRS)
+def test_two_runs_at_once(
+    fault: str, tmp_path: Path, fault_env: dict[str, str], reference: Reference
 ):
-    def one_round(root: Path) -> str:
-        _side_by_side([lambda: ingest(root, fault_env), lambda: backfill(root, fault_env)])
-        return "both completed"
-
-    _rounds("backfill beside an ingest", tmp_path, fault_env, reference, one_round)
-
-
-def test_reprocess_beside_an_ingest(
-    tmp_path: Path, fault_env: dict[str, str], reference: Reference
-):
-    """Stored pages but no articles: reprocess rebuilds them while an ingest lands them."""
+    skip, commands = PAIRS[fault]
 
     def one_round(root: Path) -> str:
-        copy_warehouse(reference.root, root, skip=DERIVED)
-        _side_by_side([lambda: reprocess(root, fault_env), lambda: ingest(root, fault_env)])
+        if skip is not None:
+            copy_warehouse(reference.root, root, skip=skip)
+        _side_by_side([lambda command=command: command(root, fault_env) for command in commands])
         return "both completed"
 
-    _rounds("reprocess beside an ingest", tmp_path, fault_env, reference, one_round)
+    _rounds(fault, tmp_path, fault_env, reference, one_round)
 
 
 @contextmanager

@@ -72,6 +72,26 @@ def assert_clear_error(result: Finished, reason: str) -> None:
     assert last.startswith("error:") and reason in last, result.stderr[-3000:]
 
 
+# (fault, what each injection did) of the ledger rows.
+DISK_FULL = (
+    "warehouse disk full during an ingest",
+    "each run: one-line error, exit 1, no partial file, stored files unchanged",
+)
+READ_ONLY = ("warehouse read-only (ingest, compact)", "each: one-line error, exit 1, no byte moved")
+
+
+def recover(
+    fault: tuple[str, str], injected: int, root: Path, env: dict[str, str], reference: Reference
+) -> None:
+    """With room again the next ingest completes, and the warehouse holds every article once."""
+    following = ingest(root, env).finish()
+    name, outcome = fault
+    outcome += "; next ingest " + ("completed" if completed(following) else "FAILED")
+    row = record(name, injected, reference.articles, audit(root), outcome)
+    assert completed(following), following.stderr[-3000:]
+    assert row.clean, row
+
+
 # Free space for each injection: none; too little for the crawl's pages but enough for the
 # run's own row (the run must still say it failed); enough for the pages but not the
 # articles; enough for nearly everything but the last writes.
@@ -89,17 +109,7 @@ def test_an_ingest_on_a_full_disk(tmp_path: Path, fault_env: dict[str, str], ref
             assert_clear_error(failed, "No space left on device")
             assert_untouched(root, before, audit(root))
         (disk / "filler").unlink()
-        following = ingest(root, fault_env).finish()
-        row = record(
-            "warehouse disk full during an ingest",
-            len(FREE_BYTES),
-            reference.articles,
-            audit(root),
-            "each run: one-line error, exit 1, no partial file, stored files unchanged; "
-            + ("next ingest completed" if completed(following) else "next ingest FAILED"),
-        )
-    assert completed(following), following.stderr[-3000:]
-    assert row.clean, row
+        recover(DISK_FULL, len(FREE_BYTES), root, fault_env, reference)
 
 
 def test_a_read_only_warehouse(tmp_path: Path, fault_env: dict[str, str], reference: Reference):
@@ -118,17 +128,7 @@ def test_a_read_only_warehouse(tmp_path: Path, fault_env: dict[str, str], refere
             assert file_hashes(root) == before
         finally:
             remount(disk, "rw")
-        following = ingest(root, fault_env).finish()
-        row = record(
-            "warehouse read-only (ingest, compact)",
-            len(attempts),
-            reference.articles,
-            audit(root),
-            "each: one-line error, exit 1, not one byte changed; "
-            + ("next ingest completed" if completed(following) else "next ingest FAILED"),
-        )
-    assert completed(following), following.stderr[-3000:]
-    assert row.clean, row
+        recover(READ_ONLY, len(attempts), root, fault_env, reference)
 
 
 def test_compaction_on_a_full_disk(tmp_path: Path, reference: Reference):
