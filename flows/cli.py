@@ -122,18 +122,16 @@ def backfill(
     sources: Annotated[str, typer.Option("--sources", "-s", help="Comma-separated source keys")],
     start: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="First day (UTC)")],
     end: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="Day after the last (UTC)")],
-    max_pages: Annotated[int | None, typer.Option(help="List pages per feed")] = None,
+    max_pages: Annotated[
+        int | None, typer.Option(help="List pages per feed [default: the flow's cap, 500]")
+    ] = None,
     warehouse: WarehouseOption = None,
 ) -> None:
     """Fetch a fixed window [start, end) again, without touching incremental state."""
     _use_warehouse(warehouse)
-    _run_flow(
-        "backfill",
-        sources=_split(sources),
-        start=start.date(),
-        end=end.date(),
-        max_pages=max_pages,
-    )
+    # The flow's parameter is an int with its own default: None would fail its validation.
+    cap = {} if max_pages is None else {"max_pages": max_pages}
+    _run_flow("backfill", sources=_split(sources), start=start.date(), end=end.date(), **cap)
 
 
 def _age(moment: datetime | None, now: datetime) -> str:

@@ -14,6 +14,7 @@ from typing import Self
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
 
+from spiders.base import WindowedSpider
 from spiders.items import FetchFailure, RawPage
 from warehouse.schemas import TABLES
 from warehouse.state import processed_payloads
@@ -40,8 +41,9 @@ class RawPageWriter:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        assert self.crawler.spider is not None
-        self.known = processed_payloads(self.root, self.crawler.spider.name)
+        spider = self.crawler.spider
+        assert isinstance(spider, WindowedSpider)
+        self.known = processed_payloads(self.root, spider.name, spider.since, spider.until)
 
     def close_spider(self) -> None:
         self._write(self.pages.flush, closing=True)
