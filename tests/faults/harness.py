@@ -64,8 +64,8 @@ def ingest(root: Path, env: dict[str, str], *extra: str) -> Run:
     return Run(["ingest", "--sources", SOURCE, "--warehouse", str(root), *extra], env)
 
 
-def backfill(root: Path, env: dict[str, str]) -> Run:
-    start_day, end_day = WINDOW
+def backfill(root: Path, env: dict[str, str], window: tuple[str, str] = WINDOW) -> Run:
+    start_day, end_day = window
     arguments = ["--start", start_day, "--end", end_day, "--warehouse", str(root)]
     return Run(["backfill", "--sources", SOURCE, *arguments], env)
 
@@ -130,19 +130,22 @@ def timed_run(root: Path, env: dict[str, str]) -> tuple[Finished, Phases]:
             crawl_ended = now
         if crawl_ended is not None and row_landed is None and runs_files(root):
             row_landed = now
-        time.sleep(0.01)
+        time.sleep(0.05)
     result = child.finish()
     assert completed(result), result.stderr
     assert crawl_started and crawl_ended and row_landed, "the run was not seen crawling"
     return result, Phases(crawl_ended - crawl_started, row_landed - crawl_ended)
 
 
-def wait_for(condition: object, timeout: float = 120, what: str = "condition") -> None:
+def wait_for(
+    condition: object, timeout: float = 120, what: str = "condition", every: float = 0.05
+) -> None:
+    """Poll ``condition``; scanning processes is not free on two shared cores."""
     deadline = time.monotonic() + timeout
     while not condition():  # type: ignore[operator]
         if time.monotonic() > deadline:
             raise TimeoutError(f"waited {timeout:.0f} s for {what}")
-        time.sleep(0.01)
+        time.sleep(every)
 
 
 def file_hashes(root: Path) -> dict[str, str]:

@@ -37,7 +37,7 @@ def main(kind: str, root: str, stop: str, out: str) -> None:
             seen.append(step(Path(root)))
         except Exception as error:  # what a reader or compactor meets is the finding
             errors.append(f"{type(error).__name__}: {error}")
-        time.sleep(0.02)
+        time.sleep(0.1)
     Path(out).write_text(json.dumps({"seen": seen, "errors": errors}))
 
 

@@ -41,7 +41,11 @@ def _kill_the_crawl(child: Run, server: FixtureServer, requests: int) -> bool:
     loaded the machine is. The run itself goes on.
     """
     target = len(server.requests) + requests
-    wait_for(lambda: len(server.requests) >= target or child.poll() is not None, what="requests")
+    wait_for(
+        lambda: len(server.requests) >= target or child.poll() is not None,
+        what="requests",
+        every=0.005,
+    )
     crawler = crawl_child(child)
     try:
         crawler.kill()  # type: ignore[union-attr]
