@@ -6,11 +6,14 @@ import csv
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 app = typer.Typer(
@@ -82,18 +85,37 @@ def _prefect_defaults() -> None:
         os.environ.setdefault(key, value)
 
 
+@contextmanager
+def _storage_errors() -> Iterator[None]:
+    """A warehouse that refuses writes (disk full, read-only) is one line, not a traceback."""
+    from warehouse.writer import WarehouseWriteError
+
+    try:
+        yield
+    except WarehouseWriteError as error:
+        message = escape(f"cannot write to the warehouse: {error}")
+        errors.print(f"[red]error:[/red] {message}", soft_wrap=True)
+        raise typer.Exit(1) from error
+
+
 def _run_flow(flow_name: str, **parameters: Any) -> None:
     _prefect_defaults()
     from flows import ingest as flows_module
     from flows.report import report_table
 
     try:
-        rows = getattr(flows_module, flow_name)(**parameters)
+        with _storage_errors():
+            rows = getattr(flows_module, flow_name)(**parameters)
     except ValueError as error:
         errors.print(f"[red]error:[/red] {error}")
         raise typer.Exit(2) from error
     _print_rows(report_table(rows), f"exnews {flow_name}")
-    if any(row["status"] == "failed" for row in rows):
+    failed = [row for row in rows if row["status"] == "failed"]
+    for row in failed:  # the table may be cut or scrolled away: the cause on one line
+        errors.print(
+            f"[red]error:[/red] {row['source']}: {escape(str(row['message']))}", soft_wrap=True
+        )
+    if failed:
         raise typer.Exit(1)
 
 
@@ -116,18 +138,16 @@ def backfill(
     sources: Annotated[str, typer.Option("--sources", "-s", help="Comma-separated source keys")],
     start: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="First day (UTC)")],
     end: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="Day after the last (UTC)")],
-    max_pages: Annotated[int | None, typer.Option(help="List pages per feed")] = None,
+    max_pages: Annotated[
+        int | None, typer.Option(help="List pages per feed [default: the flow's cap, 500]")
+    ] = None,
     warehouse: WarehouseOption = None,
 ) -> None:
     """Fetch a fixed window [start, end) again, without touching incremental state."""
     _use_warehouse(warehouse)
-    _run_flow(
-        "backfill",
-        sources=_split(sources),
-        start=start.date(),
-        end=end.date(),
-        max_pages=max_pages,
-    )
+    # The flow's parameter is an int with its own default: None would fail its validation.
+    cap = {} if max_pages is None else {"max_pages": max_pages}
+    _run_flow("backfill", sources=_split(sources), start=start.date(), end=end.date(), **cap)
 
 
 def _age(moment: datetime | None, now: datetime) -> str:
@@ -254,7 +274,8 @@ def compact(
     from flows.compact import compact as compact_flow
 
     _use_warehouse(warehouse)
-    rows = compact_flow(warehouse=warehouse, min_files=min_files)
+    with _storage_errors():
+        rows = compact_flow(warehouse=warehouse, min_files=min_files)
     _print_rows(rows, "exnews compact")
 
 

@@ -61,6 +61,7 @@ class CrawlSummary:
                 if key.startswith(prefix)
             },
             finish_reason=stats.get("finish_reason"),
+            error=stats.get("exnews/storage_error"),
         )
 
 
