@@ -22,8 +22,7 @@ from scrapy.http import JsonRequest, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from spiders.items import FetchFailure, RawPage
-from spiders.pipelines import raw_id
+from spiders.items import FetchFailure, RawPage, raw_id
 
 BLOCKED_STATUSES = frozenset({401, 403, 451})
 _URL_HOST = re.compile(r"https?://([^/\s?#:]+)")

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+
+
+def raw_id(url: str, sha256: str) -> str:
+    """The same payload at the same URL is the same raw page, whichever run fetched it."""
+    return hashlib.sha256(f"{url}\x1f{sha256}".encode()).hexdigest()[:24]
 
 
 @dataclass

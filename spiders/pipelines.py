@@ -15,15 +15,10 @@ from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
 
 from spiders.base import WindowedSpider
-from spiders.items import FetchFailure, RawPage
+from spiders.items import FetchFailure, RawPage, raw_id
 from warehouse.schemas import TABLES
 from warehouse.state import processed_payloads
 from warehouse.writer import BatchWriter, WarehouseWriteError
-
-
-def raw_id(url: str, sha256: str) -> str:
-    """The same payload at the same URL is the same raw page, whichever run fetched it."""
-    return hashlib.sha256(f"{url}\x1f{sha256}".encode()).hexdigest()[:24]
 
 
 class RawPageWriter:

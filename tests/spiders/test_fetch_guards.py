@@ -14,8 +14,8 @@ from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 from spiders.base import json_payload
+from spiders.items import raw_id
 from spiders.middlewares import ParseFailureMiddleware, RefusedHost, SourceHostsMiddleware
-from spiders.pipelines import raw_id
 from spiders.registry import source_names, spider_class
 from spiders.sources.binance import BinanceSpider
 from spiders.sources.okx import API, KNOWN_TYPES, OkxSpider
