@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
+import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 
@@ -17,11 +18,20 @@ from warehouse.layout import warehouse_root
 def refresh_readers(root: Path) -> None:
     """After every run: index what it wrote, rewrite ``exnews.duckdb``.
 
-    An index busy with another update is skipped: the next run indexes what this one wrote.
+    Both are derived from the warehouse, so neither can fail a run: an index busy with
+    another update, or a disk that refuses the write, is skipped with a warning and the
+    next run catches up.
     """
-    if search.update(root) is None:
-        get_run_logger().warning("search index busy with another update; the next run catches up")
-    catalog.refresh(root)
+    logger = get_run_logger()
+    try:
+        if search.update(root) is None:
+            logger.warning("search index busy with another update; the next run catches up")
+    except OSError as error:
+        logger.warning("search index not updated (the next run catches up): %s", error)
+    try:
+        catalog.refresh(root)
+    except (OSError, duckdb.Error) as error:
+        logger.warning("catalog %s not refreshed: %s", catalog.catalog_path(root), error)
 
 
 @flow(name="compact", log_prints=True)

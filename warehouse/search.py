@@ -64,6 +64,10 @@ class SearchError(ValueError):
     """A query that cannot run: empty, malformed, or no index yet."""
 
 
+class IndexWriteError(OSError):
+    """The index could not be written (disk full, read-only): it is derived, never fatal."""
+
+
 @dataclass(frozen=True)
 class Hit:
     """One ranked article; ``highlights`` are ``(start, end)`` character ranges of ``snippet``."""
@@ -219,8 +223,12 @@ def _newest_rows(root: Path, files: list[Path]) -> Iterator[pa.RecordBatch]:
 
 
 def _commit(writer: tantivy.IndexWriter) -> None:
-    writer.commit()
-    writer.wait_merging_threads()
+    """tantivy reports a failed write (a full disk) as a bare ValueError: name it."""
+    try:
+        writer.commit()
+        writer.wait_merging_threads()
+    except ValueError as error:
+        raise IndexWriteError(f"could not write the search index: {error}") from error
 
 
 def update(root: Path, wait: float = 60.0) -> int | None:
