@@ -13,13 +13,16 @@ one of the two states, whole.
 
 Replaced files stay until the manifest that replaced them is ``retention`` old: a query
 that resolved the older state keeps finding them, as with Delta Lake's VACUUM.
+The same run removes what killed writers left: temporary files older than the retention,
+which no reader ever saw and no writer will finish. A compaction the disk refuses removes
+the files it wrote and raises :class:`~warehouse.writer.WarehouseWriteError`.
 """
 
 from __future__ import annotations
 
 import itertools
-import os
 from collections import Counter, defaultdict
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -45,8 +48,7 @@ from warehouse.views import (
     utc_connection,
     versions_snapshot,
 )
-from warehouse.writer import TEMP_SUFFIX, write_parquet_atomic
-from warehouse.writer import _fsync_dir as fsync_dir
+from warehouse.writer import TEMP_SUFFIX, write_atomic, write_parquet_atomic
 
 DEFAULT_RETENTION = timedelta(minutes=30)
 
@@ -170,9 +172,16 @@ def _groups(partitions: list[str], before: dict[str, TableFiles]) -> list[list[s
 
 
 def _write(
-    connection: duckdb.DuckDBPyConnection, root: Path, spec: TableSpec, relation: str
+    connection: duckdb.DuckDBPyConnection,
+    root: Path,
+    spec: TableSpec,
+    relation: str,
+    created: list[Path],
 ) -> dict[str, tuple[list[str], int]]:
-    """Write the rows of ``relation``, one file per partition sorted by its time column."""
+    """Write the rows of ``relation``, one file per partition sorted by its time column.
+
+    Each file written is added to ``created``: a compaction that fails removes them.
+    """
     table = connection.sql(
         f"SELECT * FROM {relation} ORDER BY _partition, {spec.month_column}"
     ).to_arrow_table()
@@ -193,6 +202,7 @@ def _write(
                 DEDUP[spec.name].key[0]: {"ndv": ROW_GROUP_ROWS, "fpp": BLOOM_FPP}
             },
         )
+        created.append(path)
         written[partition] = ([path.name], count)
         start += count
     return written
@@ -204,6 +214,7 @@ def _compact_group(
     spec: TableSpec,
     files: TableFiles,
     displaced: pa.Table,
+    created: list[Path],
 ) -> tuple[dict[str, tuple[list[str], int]], dict[str, tuple[list[str], int]]]:
     """New current and history files of a group of partitions, by partition."""
     dedup = DEDUP[spec.name]
@@ -218,38 +229,65 @@ def _compact_group(
         SELECT c.* FROM ({current}) AS c ANTI JOIN _g_gone AS g
         ON c._partition = g._partition AND {dedup.same_key("c", "g")}"""
     )
-    current_files = _write(connection, root, spec, "_g_new")
+    current_files = _write(connection, root, spec, "_g_new", created)
     if spec.name != "articles":
         return current_files, {}
     versions = current_rows(versions_snapshot(snapshot, history), delta, VERSIONS)
     older = f"""(
         SELECT v.* FROM ({versions}) AS v ANTI JOIN _g_new AS c
         ON {VERSIONS.same_key("v", "c")} AND v.fetched_at IS NOT DISTINCT FROM c.fetched_at)"""
-    return current_files, _write(connection, root, spec, older)
+    return current_files, _write(connection, root, spec, older, created)
 
 
 def _commit(root: Path, spec: TableSpec, manifest: Manifest) -> bool:
     """Publish ``manifest`` unless a concurrent compaction published its generation first."""
-    final = manifest_path(root, spec, manifest.generation)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    temporary = final.with_name(f".{final.name}{TEMP_SUFFIX}")
-    with temporary.open("w", encoding="utf-8") as handle:
-        handle.write(manifest.to_json())
-        handle.flush()
-        os.fsync(handle.fileno())
     try:
-        os.link(temporary, final)  # atomic, and fails if the name exists: no overwrite
+        write_atomic(
+            manifest_path(root, spec, manifest.generation),
+            lambda handle: handle.write(manifest.to_json().encode()),
+            exclusive=True,
+        )
     except FileExistsError:
         return False
-    finally:
-        temporary.unlink()
-    fsync_dir(final.parent)
     return True
 
 
 def _footprint(files: TableFiles | None) -> tuple[int, int]:
     paths = files.every if files else []
     return len(paths), sum(path.stat().st_size for path in paths)
+
+
+def _rewrite(
+    root: Path,
+    spec: TableSpec,
+    before: dict[str, TableFiles],
+    dirty: set[str],
+    created: list[Path],
+) -> dict[str, tuple[list[str], list[str], int]]:
+    """Write the new snapshot files of ``dirty`` partitions and of those rows moved out of."""
+    connection = utc_connection()
+    everything = TableFiles.join(before.values())
+    delta = [path for partition in dirty for path in before[partition].delta]
+    contested = TableFiles(everything.current, [], delta, everything.schemas)
+    displaced = _displaced(connection, root, spec, contested)
+    written = {}
+    for group in _groups(sorted(dirty | set(displaced.column("_partition").to_pylist())), before):
+        files = TableFiles.join(before[partition] for partition in group)
+        current_files, history_files = _compact_group(
+            connection, root, spec, files, displaced, created
+        )
+        for partition in group:
+            current_names, current_rows_written = current_files.get(partition, ([], 0))
+            history_names, history_rows = history_files.get(partition, ([], 0))
+            written[partition] = (
+                current_names, history_names, current_rows_written + history_rows
+            )  # fmt: skip
+    return written
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
 
 
 def compact_table(
@@ -259,8 +297,10 @@ def compact_table(
     retention: timedelta = DEFAULT_RETENTION,
     now: datetime | None = None,
 ) -> list[PartitionCompaction]:
-    """Vacuum, then rewrite every partition with new files and ``min_files`` live files."""
+    """Remove abandoned temporary files, vacuum, then rewrite every partition with new files
+    and ``min_files`` live files."""
     now = now or datetime.now(UTC)
+    _remove_abandoned(root, spec, now, retention)
     removed = _vacuum(root, spec, now, retention)
     previous = latest_manifest(root, spec)
     before = _by_snapshot(root, spec, live_files(root, spec, manifest=previous))
@@ -271,25 +311,19 @@ def compact_table(
     }
     written: dict[str, tuple[list[str], list[str], int]] = {}
     if dirty:
-        connection = utc_connection()
-        everything = TableFiles.join(before.values())
-        delta = [path for partition in dirty for path in before[partition].delta]
-        contested = TableFiles(everything.current, [], delta, everything.schemas)
-        displaced = _displaced(connection, root, spec, contested)
-        chosen = sorted(dirty | set(displaced.column("_partition").to_pylist()))
-        for group in _groups(chosen, before):
-            files = TableFiles.join(before[partition] for partition in group)
-            current_files, history_files = _compact_group(connection, root, spec, files, displaced)
-            for partition in group:
-                current_names, current_rows_written = current_files.get(partition, ([], 0))
-                history_names, history_rows = history_files.get(partition, ([], 0))
-                written[partition] = (
-                    current_names, history_names, current_rows_written + history_rows
-                )  # fmt: skip
-        if not _commit(root, spec, _next(root, spec, previous, before, written, now)):
-            for partition, (current_names, history_names, _) in written.items():
-                for name in current_names + history_names:
-                    (root / spec.name / partition / name).unlink(missing_ok=True)
+        created: list[Path] = []
+        generation = previous.generation + 1 if previous else 1
+        try:
+            written = _rewrite(root, spec, before, dirty, created)
+            committed = _commit(root, spec, _next(root, spec, previous, before, written, now))
+        except BaseException:
+            # Unless a manifest naming them was committed before the failure (a directory
+            # sync), the new files are nobody's: the warehouse stays as it was.
+            if not manifest_path(root, spec, generation).exists():
+                _remove(created)
+            raise
+        if not committed:
+            _remove(created)
             written = {}
     after = _by_snapshot(root, spec, live_files(root, spec))
     results = []
@@ -337,6 +371,14 @@ def _next(
         schemas[partition] = schema_id(spec)
     generation = previous.generation + 1 if previous else 1
     return Manifest(generation, now, current, history, covers, schemas)
+
+
+def _remove_abandoned(root: Path, spec: TableSpec, now: datetime, retention: timedelta) -> None:
+    """Delete temporary files older than ``retention``: their writers were killed mid-write."""
+    for path in (root / spec.name).glob(f"**/.*{TEMP_SUFFIX}"):
+        with suppress(FileNotFoundError):  # committed or removed meanwhile
+            if now - datetime.fromtimestamp(path.stat().st_mtime, UTC) >= retention:
+                path.unlink()
 
 
 def compact(

@@ -61,26 +61,38 @@ def newest_published_at(root: Path, source: str) -> datetime | None:
     return None
 
 
-def processed_payloads(root: Path, source: str, since: datetime | None = None) -> set[str]:
-    """Hashes of payloads fetched since ``since`` by a run that finished: no new work.
+def processed_payloads(
+    root: Path,
+    source: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    now: datetime | None = None,
+) -> set[str]:
+    """Hashes of payloads a finished run processed for a window holding ``[since, until)``.
 
-    Pages of a run that crashed before its ``runs`` row are fetched and processed again.
-    Only the month partitions from ``since`` (default: ``PAYLOAD_MEMORY`` ago) are read.
+    Those need no new work. Pages of a run that crashed before its ``runs`` row are fetched
+    and processed again, and so are pages processed for a narrower window: the same list
+    page read for one backfill month holds the articles of the next month too. Only pages
+    fetched in the ``PAYLOAD_MEMORY`` before ``now`` count, so only their months are read.
     """
-    since = since or datetime.now(UTC) - PAYLOAD_MEMORY
-    pages = live_files(root, TABLES["raw_pages"], source, months_from(since))
-    runs = live_files(root, TABLES["runs"], when=months_from(since - RUN_SPAN))
+    fetched_since = (now or datetime.now(UTC)) - PAYLOAD_MEMORY
+    pages = live_files(root, TABLES["raw_pages"], source, months_from(fetched_since))
+    runs = live_files(root, TABLES["runs"], when=months_from(fetched_since - RUN_SPAN))
     if not pages.latest or not runs.latest:
         return set()
+    start = "r.window_start IS NULL" + ("" if since is None else " OR r.window_start <= $since")
+    end = "r.window_end IS NULL" + ("" if until is None else " OR r.window_end >= $until")
+    windows = {name: value for name, value in (("since", since), ("until", until)) if value}
     rows = (
         utc_connection()
         .execute(
             f"""
             SELECT DISTINCT p.sha256 FROM {read_files(pages.latest)} AS p
-            SEMI JOIN {read_files(runs.latest)} AS r ON p.run_id = r.run_id
-            WHERE p.fetched_at >= ?
+            SEMI JOIN {read_files(runs.latest)} AS r
+                ON p.run_id = r.run_id AND ({start}) AND ({end})
+            WHERE p.fetched_at >= $fetched_since
             """,
-            [since],
+            {**windows, "fetched_since": fetched_since},
         )
         .fetchall()
     )

@@ -241,19 +241,24 @@ def live_files(
 
 
 def read_files(
-    paths: list[Path], filename: bool = False, schemas: dict[Path, str] | None = None
+    paths: list[Path],
+    filename: bool = False,
+    schemas: dict[Path, str] | None = None,
+    locate: Callable[[Path], str] | None = None,
 ) -> str:
     """``read_parquet`` over explicit files (every row names its source and time itself).
 
     Files of one known schema (``schemas``) are read as one; reconciling columns by name
     file by file (``union_by_name``) costs about 0.1 ms a file, even with cached footers.
+    ``locate``: a file's path as SQL (default: the literal path).
     """
+    locate = locate or (lambda path: _quote(str(path)))
     groups: dict[str | None, list[Path]] = defaultdict(list)
     for path in paths:
         groups[schemas.get(path) if schemas else None].append(path)
     options = f"hive_partitioning = false, filename = {str(filename).lower()}"
     reads = [
-        f"read_parquet([{', '.join(_quote(str(path)) for path in group)}], {options}"
+        f"read_parquet([{', '.join(locate(path) for path in group)}], {options}"
         f"{'' if schema else ', union_by_name = true'})"
         for schema, group in groups.items()
     ]
@@ -313,6 +318,7 @@ def files_view(
     schemas: dict[Path, str],
     extra: str = "",
     temporary: bool = False,
+    locate: Callable[[Path], str] | None = None,
 ) -> str | None:
     """A view over ``paths`` when there are any; the name to select from, else None.
 
@@ -323,31 +329,55 @@ def files_view(
     connection.execute(
         f"""CREATE OR REPLACE {"TEMP " if temporary else ""}VIEW {name} AS
         SELECT *{" EXCLUDE (filename)" if extra else ""}{extra}
-        FROM {read_files(paths, filename=bool(extra), schemas=schemas)}"""
+        FROM {read_files(paths, bool(extra), schemas, locate)}"""
     )
     return name
 
 
-def create_views(connection: duckdb.DuckDBPyConnection, root: Path) -> None:
-    """(Re)create every view over the warehouse as it is now."""
+def _locator(root: Path, root_variable: str | None) -> Callable[[Path], str] | None:
+    """A file's path as SQL under the DuckDB variable's root when set, else under ``root``."""
+    if root_variable is None:
+        return None
+    base = f"coalesce(getvariable({_quote(root_variable)}), {_quote(str(root))})"
+    return lambda path: f"{base} || {_quote('/' + path.relative_to(root).as_posix())}"
+
+
+def _empty(connection: duckdb.DuckDBPyConnection, name: str, spec: TableSpec) -> str:
+    """An empty table of the schema: a real table, as a database file keeps no Arrow one."""
+    connection.execute(f"DROP TABLE IF EXISTS {name}")
+    connection.from_arrow(spec.schema.empty_table()).create(name)
+    return f"FROM {name}"
+
+
+def create_views(
+    connection: duckdb.DuckDBPyConnection, root: Path, root_variable: str | None = None
+) -> None:
+    """(Re)create every view over the files the warehouse holds now.
+
+    With ``root_variable`` the views find the files under that DuckDB variable when it is
+    set, else under ``root``: a database file holding them can be opened from anywhere.
+    """
+    locate = _locator(root, root_variable)
     for name, spec in TABLES.items():
         files = live_files(root, spec)
-        snapshot = files_view(connection, f"_{name}_snapshot", files.current, files.schemas)
-        history = files_view(connection, f"_{name}_history", files.history, files.schemas)
-        delta = files_view(connection, f"_{name}_delta", files.delta, files.schemas)
-        empty = f"_{name}_empty"
-        connection.register(empty, spec.schema.empty_table())
+        snapshot, history, delta = (
+            files_view(connection, f"_{name}_{kind}", paths, files.schemas, locate=locate)
+            for kind, paths in (
+                ("snapshot", files.current),
+                ("history", files.history),
+                ("delta", files.delta),
+            )
+        )
         stored = [relation for relation in (snapshot, history, delta) if relation]
-        rows = " UNION ALL BY NAME ".join(f"SELECT * FROM {r}" for r in stored)
-        connection.execute(f"CREATE OR REPLACE VIEW _{name}_rows AS {rows or f'FROM {empty}'}")
-        view = name if name not in _ON_TOP else f"_{name}_current"
         current = current_rows(snapshot, delta, DEDUP[name])
-        connection.execute(f"CREATE OR REPLACE VIEW {view} AS {current or f'FROM {empty}'}")
+        empty = _empty(connection, f"_{name}_empty", spec) if current is None else ""
+        rows = " UNION ALL BY NAME ".join(f"SELECT * FROM {r}" for r in stored)
+        connection.execute(f"CREATE OR REPLACE VIEW _{name}_rows AS {rows or empty}")
+        view = name if name not in _ON_TOP else f"_{name}_current"
+        connection.execute(f"CREATE OR REPLACE VIEW {view} AS {current or empty}")
         if name == "articles":
             versions = current_rows(versions_snapshot(snapshot, history), delta, VERSIONS)
-            connection.execute(
-                f"CREATE OR REPLACE VIEW article_versions AS {versions or f'FROM {empty}'}"
-            )
+            connection.execute(f"CREATE OR REPLACE VIEW article_versions AS {versions or empty}")
     for name, query in _ON_TOP.items():
         connection.execute(f"CREATE OR REPLACE VIEW {name} AS {query}")
 
@@ -385,7 +415,30 @@ def connect(root: str | Path | None = None) -> duckdb.DuckDBPyConnection:
     return connection
 
 
-READ_ONLY_TYPES = frozenset({duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN})
+def confined_connection(root: str | Path | None = None) -> duckdb.DuckDBPyConnection:
+    """The views, and no file outside the warehouse folder: what ``exnews sql`` queries.
+
+    Table functions would otherwise read any file the user can (``read_csv('/etc/passwd')``)
+    or any URL. With external access off, DuckDB reads only the allowed folder and loads no
+    extension; with the configuration locked, no later statement can change any setting.
+    """
+    folder = warehouse_root(root).resolve()
+    connection = connect(folder)
+    connection.execute("SET allowed_directories = ?", [[f"{folder}{os.sep}"]])
+    connection.execute("SET enable_external_access = false")
+    connection.execute("SET lock_configuration = true")
+    return connection
+
+
+READ_ONLY_TYPES = frozenset({"SELECT", "EXPLAIN"})
+
+
+def _statement_type(statement: duckdb.Statement) -> str:
+    """Its type's name, or its first words for a type this duckdb module cannot name."""
+    try:
+        return statement.type.name
+    except ValueError:  # UPDATE EXTENSIONS in duckdb 2.0
+        return " ".join(statement.query.split()[:2]).upper()
 
 
 def read_only_statements(query: str) -> list[duckdb.Statement]:
@@ -394,8 +447,7 @@ def read_only_statements(query: str) -> list[duckdb.Statement]:
     if not statements:
         raise ValueError("empty query")
     for statement in statements:
-        if statement.type not in READ_ONLY_TYPES:
-            raise ValueError(
-                f"only read-only queries (SELECT, EXPLAIN) are allowed, not {statement.type.name}"
-            )
+        kind = _statement_type(statement)
+        if kind not in READ_ONLY_TYPES:
+            raise ValueError(f"only read-only queries (SELECT, EXPLAIN) are allowed, not {kind}")
     return statements
