@@ -23,6 +23,8 @@ import random
 import re
 import shutil
 import statistics
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -33,11 +35,11 @@ from typing import Any
 
 from flows.process import Window, process_pages
 from transform.category import TAXONOMY
-from warehouse import connect
+from warehouse import connect, search
 from warehouse.compaction import DEFAULT_RETENTION, compact
 from warehouse.reader import iter_raw_pages
 from warehouse.schemas import TABLES
-from warehouse.state import PAYLOAD_MEMORY, newest_published_at, processed_payloads
+from warehouse.state import newest_published_at, processed_payloads
 from warehouse.versions import ArticleVersion, upsert_articles
 from warehouse.views import live_files
 from warehouse.writer import write_rows
@@ -261,25 +263,6 @@ def compact_all(root: Path) -> None:
     compact(root, min_files=1, now=_vacuum_time())
 
 
-def _search_module() -> Any | None:
-    """``warehouse.search`` (full-text index, built by another change) when it exists."""
-    try:
-        from warehouse import search  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return search
-
-
-def build_search_index(root: Path) -> bool:
-    """Build the full-text index; False (with a message) until ``warehouse.search`` exists."""
-    search = _search_module()
-    if search is None:
-        print("search index: skipped, warehouse.search is not there yet")
-        return False
-    search.build_index(root)
-    return True
-
-
 def build(root: Path, articles: int, compacted: bool = True) -> float:
     """Write ``articles`` into a fresh warehouse at ``root``; seconds taken."""
     shutil.rmtree(root, ignore_errors=True)
@@ -288,7 +271,7 @@ def build(root: Path, articles: int, compacted: bool = True) -> float:
     write(root, articles)
     if compacted:
         compact_all(root)
-        build_search_index(root)
+        search.rebuild(root)
     return time.perf_counter() - began
 
 
@@ -342,11 +325,23 @@ def time_queries(root: Path) -> dict[str, float | None]:
         name: median_ms(lambda sql=sql: connection.execute(sql).fetchall())
         for name, sql in queries(root).items()
     }
-    search = _search_module()
-    timings["search 'upgrade maintenance'"] = (
-        median_ms(lambda: search.search(root, "upgrade maintenance")) if search else None
+    timings["search 'upgrade maintenance'"] = median_ms(
+        lambda: search.search(root, "upgrade maintenance", limit=20)
     )
     return timings
+
+
+def _cli_ms(*arguments: str) -> float:
+    """Median wall time of ``exnews …`` in a fresh process, as a user runs it."""
+    command = [str(Path(sys.executable).with_name("exnews")), *arguments]
+    return median_ms(lambda: subprocess.run(command, check=True, capture_output=True))
+
+
+def cli_search_ms(root: Path) -> float:
+    """``exnews search`` less ``exnews sql "select 1"``: the search, not the start-up both pay."""
+    return _cli_ms("search", "upgrade maintenance", "--warehouse", str(root)) - _cli_ms(
+        "sql", "select 1", "--warehouse", str(root)
+    )
 
 
 def footprint(root: Path) -> tuple[int, int]:
@@ -365,7 +360,7 @@ def noop_ingest(root: Path) -> None:
         newest = newest_published_at(root, source)
         assert newest is not None
         started_at = datetime.now(UTC)
-        processed_payloads(root, source, since=END - PAYLOAD_MEMORY)
+        processed_payloads(root, source, now=END)
         pages = iter_raw_pages(root, source, run_id=uuid.uuid4().hex, fetched_since=started_at)
         process_pages(root, source, pages, window=Window(newest - LOOKBACK), run_id="noop")
         newest_published_at(root, source)  # the run's staleness check
@@ -380,22 +375,25 @@ class Measured:
     after: dict[str, float | None]
     files: tuple[tuple[int, int], tuple[int, int]]
     noop_ms: float
+    cli_search_ms: float | None = None  # measured at the largest size of a run only
 
 
-def measure(articles: int, scratch: Path) -> Measured:
+def measure(articles: int, scratch: Path, cli: bool = False) -> Measured:
+    """Build, time, compact and index, time again; ``cli``: time ``exnews search`` too."""
     root = scratch / f"exnews-bench-{articles}"
     build_seconds = build(root, articles, compacted=False)
     files_before, before = footprint(root), time_queries(root)
     began = time.perf_counter()
     compact_all(root)
-    build_search_index(root)
+    search.rebuild(root)
     compact_seconds = time.perf_counter() - began
     files_after, after = footprint(root), time_queries(root)
     noop_ms = median_ms(lambda: noop_ingest(root))
+    cli_ms = cli_search_ms(root) if cli else None
     shutil.rmtree(root)
     result = Measured(
         articles, build_seconds, compact_seconds, before, after, (files_before, files_after),
-        noop_ms,
+        noop_ms, cli_ms,
     )  # fmt: skip
     print(report([result]), flush=True)
     return result
@@ -429,6 +427,12 @@ def report(results: list[Measured]) -> str:
     lines += [
         f"| {r.articles:,} | {r.build_seconds:,.0f} | {r.compact_seconds:,.1f} | {r.noop_ms:,.0f} |"
         for r in results
+    ]
+    lines += [
+        f"\n`exnews search 'upgrade maintenance'` at {r.articles:,} articles, wall time less"
+        f' `exnews sql "select 1"` (median of {REPEATS}): {_ms(r.cli_search_ms)} ms'
+        for r in results
+        if r.cli_search_ms is not None
     ]
     return "\n".join(lines)
 
@@ -515,7 +519,8 @@ def main() -> None:
     else:
         store = arguments.scratch / RESULTS
         for articles in arguments.sizes:  # each size lands in the table as soon as it is done
-            row = asdict(measure(articles, arguments.scratch))
+            largest = articles == max(arguments.sizes)
+            row = asdict(measure(articles, arguments.scratch, cli=largest))
             kept = json.loads(store.read_text()) if store.exists() else {}
             store.write_text(json.dumps({**kept, str(articles): row}, default=list))
     text = section(arguments.scratch)
