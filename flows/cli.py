@@ -266,10 +266,12 @@ def reprocess(
 
 @app.command()
 def compact(
-    min_files: Annotated[int, typer.Option(help="Compact partitions with this many files")] = 2,
+    min_files: Annotated[
+        int, typer.Option(help="Compact source-years with new files and this many live files")
+    ] = 1,
     warehouse: WarehouseOption = None,
 ) -> None:
-    """Rewrite each partition's small files into one; report files and bytes."""
+    """Rewrite each source-year with new files as its current rows; report files and bytes."""
     _prefect_defaults()
     from flows.compact import compact as compact_flow
 

@@ -35,9 +35,13 @@ def refresh_readers(root: Path) -> None:
 
 
 @flow(name="compact", log_prints=True)
-def compact(warehouse: str | None = None, min_files: int = 2) -> list[dict[str, object]]:
+def compact(warehouse: str | None = None, min_files: int = 1) -> list[dict[str, object]]:
     """Rewrite every source-year with new files (and ``min_files`` live files) as its
-    deduplicated current rows; remove files replaced longer than the retention ago."""
+    deduplicated current rows; remove files replaced longer than the retention ago.
+
+    ``min_files`` is 1: any new rows go into the snapshot, as readers deduplicate only the
+    delta; waiting for a second file would leave a quiet source's rows in the delta.
+    """
     root = warehouse_root(warehouse)
     rows = [asdict(result) for result in compact_warehouse(root, min_files)]
     refresh_readers(root)
