@@ -52,11 +52,12 @@ _COINS = (
 _QUOTES = ("USDT", "USDC", "BTC", "FDUSD")
 _PLACES = ("Singapore", "Hong Kong", "the U.S.", "Dubai", "South Korea", "Cambodia", "Japan")
 _ORGS = ("the SEC", "Binance", "Gate", "OKX", "BlackRock", "the U.S. Department of the Treasury")
-_WORDS = (
+_PROSE = (
     "market participants said liquidity remained thin across the order books while funding "
     "rates turned positive again as traders rotated into larger caps and analysts expected "
     "volatility to persist into the weekend with spot demand outpacing derivatives activity"
-).split()
+)
+_WORDS = _PROSE.split()
 
 
 def _sentence(rng: random.Random) -> str:
@@ -71,8 +72,7 @@ def _sentence(rng: random.Random) -> str:
         (
             f"{name} ({ticker}) rose {pct}% to ${rng.randint(1, 99)}.{rng.randint(0, 9)}M "
             f"in daily volume on the {base}/{quote} pair as {filler}.",
-            f"Volume on {base}_{quote} reached {amount} USDT, down {pct} percent, "
-            f"while {filler}.",
+            f"Volume on {base}_{quote} reached {amount} USDT, down {pct} percent, while {filler}.",
             f"{rng.choice(_ORGS)} said traders in {rng.choice(_PLACES)} moved {amount} "
             f"{ticker} and {filler}.",
             f"Trading of {base}{quote} perpetuals opens at {day} (UTC) with up to "

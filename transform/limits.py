@@ -24,9 +24,9 @@ MAX_JSON_DEPTH = 200
 # Node levels a body tree (JSON node tree, or HTML once parsed) may have to be rendered.
 MAX_MARKUP_DEPTH = 100
 # Mentions, topics and the fingerprint are read from the first ENRICH_TEXT_CHARS
-# characters of a field (about 75,000 words, far beyond any announcement): a longer
-# field still lands whole, with a note in ``Article.limits``.
-ENRICH_TEXT_CHARS = 500_000
+# characters of a field (about 30,000 words; the largest fixture page is 20 KB in all
+# its markup): a longer field still lands whole, with a note in ``Article.limits``.
+ENRICH_TEXT_CHARS = 200_000
 
 # A JSON string (escapes included) and the bytes that are no bracket.
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
