@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from transform.limits import MAX_DATE_CHARS
+
 # "2026-09-07 08:00 (UTC)", "2026-09-07 08:00:00 UTC+8", "2026-08-03 UTC"
 _STAMP = re.compile(
     r"^(?P<date>\d{4}-\d{2}-\d{2})(?:[ T](?P<time>\d{1,2}:\d{2}(?::\d{2})?))?\s*"
@@ -69,12 +71,15 @@ _UNIT_ZH = {
 }  # fmt: skip
 
 
-def from_epoch(value: int | float | str) -> datetime:
-    """Epoch seconds or milliseconds (told apart by size) to UTC."""
+def from_epoch(value: int | float | str) -> datetime | None:
+    """Epoch seconds or milliseconds (told apart by size) to UTC; None past year 9999."""
     number = float(value)
     if abs(number) > 1e11:
         number /= 1000
-    return datetime.fromtimestamp(number, tz=UTC)
+    try:
+        return datetime.fromtimestamp(number, tz=UTC)
+    except (OverflowError, OSError, ValueError):  # beyond what datetime (or time_t) holds
+        return None
 
 
 def _offset(text: str | None) -> timezone:
@@ -96,7 +101,7 @@ def parse_datetime(value: str | int | float | None) -> datetime | None:
     if isinstance(value, int | float):
         return from_epoch(value)
     text = value.strip()
-    if not text:
+    if not text or len(text) > MAX_DATE_CHARS:  # no date is written that long
         return None
     if text.isdigit():
         return from_epoch(text)
@@ -137,16 +142,19 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _back(now: datetime, unit: str, amount: float) -> datetime:
+def _back(now: datetime, unit: str, amount: float) -> datetime | None:
     """``now`` minus an amount of a unit; months and years by the calendar (Mar 31 - 1
-    month is Feb 28/29)."""
-    if unit in ("months", "years"):
-        months = round(amount * (12 if unit == "years" else 1))
-        index = now.year * 12 + now.month - 1 - months
-        year, month = divmod(index, 12)
-        day = min(now.day, calendar.monthrange(year, month + 1)[1])
-        return now.replace(year=year, month=month + 1, day=day)
-    return now - timedelta(**{unit: amount})
+    month is Feb 28/29). None before year 1 ("99999999 days ago")."""
+    try:
+        if unit in ("months", "years"):
+            months = round(amount * (12 if unit == "years" else 1))
+            index = now.year * 12 + now.month - 1 - months
+            year, month = divmod(index, 12)
+            day = min(now.day, calendar.monthrange(year, month + 1)[1])
+            return now.replace(year=year, month=month + 1, day=day)
+        return now - timedelta(**{unit: amount})
+    except (OverflowError, ValueError):
+        return None
 
 
 def resolve_relative(text: str, now: datetime) -> datetime | None:

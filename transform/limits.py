@@ -23,6 +23,9 @@ MAX_PAYLOAD_BYTES = 16 * 1024 * 1024
 MAX_JSON_DEPTH = 200
 # Node levels a body tree (JSON node tree, or HTML once parsed) may have to be rendered.
 MAX_MARKUP_DEPTH = 100
+# A time longer than this is no time (dateparser slows down badly on long text: a 50 kB
+# "date" took 16 s); parse_datetime answers None.
+MAX_DATE_CHARS = 100
 # Mentions, topics and the fingerprint are read from the first ENRICH_TEXT_CHARS
 # characters of a field (about 30,000 words; the largest fixture page is 20 KB in all
 # its markup): a longer field still lands whole, with a note in ``Article.limits``.

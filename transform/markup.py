@@ -20,6 +20,8 @@ from transform.model import PayloadError
 
 Node = dict[str, Any]
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
 # Tags that end the running paragraph; everything else is rendered inline.
 _BLOCK_TAGS = frozenset(
     {"p", "div", "section", "article", "blockquote", "pre", "hr", "ul", "ol", "li", "table"}
@@ -83,9 +85,14 @@ def _check_depth(tree: Node) -> None:
 def html_tree(markup: str | lxml.html.HtmlElement) -> Node:
     """HTML (a fragment or a page's element) as a node tree, without scripts and chrome."""
     if isinstance(markup, str):
+        # Control characters no browser shows, and which lxml refuses in a string.
+        markup = _CONTROL.sub("", markup)
         if not markup.strip():
             raise MarkupError("empty body")
-        markup = lxml.html.fragment_fromstring(markup, create_parent="div")
+        try:
+            markup = lxml.html.fragment_fromstring(markup, create_parent="div")
+        except (ValueError, lxml.etree.ParserError) as error:
+            raise MarkupError(f"unreadable HTML: {error}") from error
     return {"node": "root", "child": [_element_node(markup)]}
 
 
