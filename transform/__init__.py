@@ -37,6 +37,8 @@ def parse_page(page: Page) -> list[Article]:
     check_size(page.body, f"{page.page_kind} page")
     if page.body.lstrip()[:1] in (b"{", b"["):
         check_json_depth(page.body, f"{page.page_kind} page's JSON")
+    if page.context:
+        check_json_depth(page.context, "page context")
     try:
         articles = parse(page)
     except PayloadError:

@@ -96,6 +96,7 @@ def article_json(article: Article) -> dict[str, Any]:
         "fingerprint": article.fingerprint,
         "url": article.url or None,
         "source": article.source,
+        "limits": list(article.limits),
     }
 
 

@@ -313,7 +313,7 @@ def test_article_json(finders: list[tuple[str, ...]]) -> None:
     assert list(data) == [
         "title", "body_text", "body_markdown", "author", "published_at", "language",
         "translated", "engagement", "comments", "category", "topics", "coins", "pairs",
-        "mentions", "fingerprint", "url", "source",
+        "mentions", "fingerprint", "url", "source", "limits",
     ]  # fmt: skip
     assert json.loads(json.dumps(data)) == data
     assert [c["posted_at"] for c in data["comments"]] == ["2026-11-27T21:00:00+00:00"] * 4
