@@ -168,11 +168,21 @@ COLUMNS = [
 ]  # fmt: skip
 
 
-def bench(path: Path, label: str, name: str) -> Row:
-    clean = _measure([sys.executable, "-m", "flows", "clean", str(path), "--url", URL])
-    peer = _measure([sys.executable, "-c", PEER, str(path), URL])
-    extract_seconds = float(peer.stdout.split()[0]) if peer.returncode == 0 else float("nan")
-    return Row(label, name, clean, peer, extract_seconds)
+def _typical(runs: list[Run]) -> Run:
+    """The median time of the runs, with the highest peak any of them had."""
+    middle = sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
+    return Run(middle.seconds, max(run.peak_mb for run in runs), middle.stdout, middle.returncode)
+
+
+def bench(path: Path, label: str, name: str, repeat: int) -> Row:
+    """Clean and peer in turn, ``repeat`` times each, so both see the same machine load."""
+    cleans, peers = [], []
+    for _ in range(repeat):
+        cleans.append(_measure([sys.executable, "-m", "flows", "clean", str(path), "--url", URL]))
+        peers.append(_measure([sys.executable, "-c", PEER, str(path), URL]))
+    extracts = sorted(float(peer.stdout.split()[0]) for peer in peers if peer.returncode == 0)
+    extract_seconds = extracts[len(extracts) // 2] if extracts else float("nan")
+    return Row(label, name, _typical(cleans), _typical(peers), extract_seconds)
 
 
 def _table(rows: list[list[str]]) -> list[str]:
@@ -201,8 +211,10 @@ def update_docs(rows: list[Row], docs: Path = DOCS) -> None:
             "`python -m bench.huge_page --label LABEL`: `exnews clean` (a process) beside a",
             "process running `trafilatura.extract` once on the same page, in the same run.",
             "Peak RSS per process from `wait4`; *extract() s* is the time trafilatura spends",
-            "in `extract` itself, without interpreter start and imports. The 9.4 MB page has",
-            "300,000 words; the 16 MB one is just under the spiders' 16 MiB download cap.",
+            "in `extract` itself, without interpreter start and imports. Times are medians of",
+            "`--repeat` runs (3), peaks the highest. The 9.4 MB page has 300,000 words; the",
+            "16 MB one is just under the spiders' 16 MiB download cap. The machine is shared:",
+            "compare rows of one run, not runs.",
             "",
             *table,
             "",
@@ -217,6 +229,7 @@ def main() -> None:
     parser.add_argument("--label", default="now", help="row label in docs/benchmarks.md")
     parser.add_argument("--sizes", default="9.4,16", help="page sizes in MB (16 = the cap)")
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "exnews-pages")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each; medians shown")
     parser.add_argument("--no-docs", action="store_true", help="print only")
     arguments = parser.parse_args()
     arguments.out.mkdir(parents=True, exist_ok=True)
@@ -229,7 +242,7 @@ def main() -> None:
             path.write_bytes(make_page(target, words))
         name = f"{path.stat().st_size / 1e6:.1f} MB, {words:,} words"
         print(f"{name}: running ...", flush=True)
-        row = bench(path, arguments.label, name)
+        row = bench(path, arguments.label, name, arguments.repeat)
         print("  " + " | ".join(f"{c}: {v}" for c, v in zip(COLUMNS, row.cells(), strict=True)))
         rows.append(row)
     if not arguments.no_docs:
