@@ -49,11 +49,15 @@ _ABSOLUTE_SETTINGS: dict[str, Any] = {
 
 # Relative times as sites print them: "15h ago", "3 days ago", "2w ago", "5 minutes ago",
 # "2 hours 5 minutes ago", "an hour and 30 minutes ago": one or more amounts of a unit.
-_AGO_PART = re.compile(
-    r"(?<![a-z])(?P<amount>\d+|(?:an?|one)(?=\s))\s*(?P<unit>s|secs?|seconds?|m|mins?"
-    r"|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?|mos?|months?|y|yrs?|years?)(?![a-z])"
+_EN_AMOUNT = r"(?<![a-z])(?:\d+|(?:an?|one)(?=\s))"
+_EN_UNIT = (
+    r"(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?|mos?|months?"
+    r"|y|yrs?|years?)(?![a-z])"
 )
-_AGO = re.compile(rf"(?:{_AGO_PART.pattern}(?:\s*,\s*|\s+and\s+|\s+))+ago")
+_AGO_PART = re.compile(rf"(?P<amount>{_EN_AMOUNT})\s*(?P<unit>{_EN_UNIT})")
+_AGO = re.compile(
+    rf"(?:{_EN_AMOUNT}\s*{_EN_UNIT}(?:\s*,\s*|\s+and\s+|\s+))*{_EN_AMOUNT}\s*{_EN_UNIT}\s+ago"
+)
 # "3小时前", "5 分钟前", "2个月前", "半小时前", "2小时30分钟前"
 _AGO_ZH_PART = re.compile(
     r"(?P<amount>\d+|半)\s*(?:个)?\s*(?P<unit>秒|分钟|分|小时|天|日|周|星期|月|年)"
