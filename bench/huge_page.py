@@ -191,15 +191,19 @@ def _table(rows: list[list[str]]) -> list[str]:
 
 
 def update_docs(rows: list[Row], docs: Path = DOCS) -> None:
-    """Replace this label's rows in the section (other labels and sections stay)."""
+    """Replace this label's rows in the section; other labels, the notes written under the
+    table and other engineers' sections stay."""
     text = docs.read_text(encoding="utf-8") if docs.exists() else "# Benchmarks\n"
     before, found, rest = text.partition(HEADING)
     section, after = (rest, "") if "\n## " not in rest else rest.split("\n## ", 1)
     after = "\n## " + after if after else ""
     labels = {row.label for row in rows}
+    lines = section.splitlines()
+    table_lines = [number for number, line in enumerate(lines) if line.startswith("|")]
+    notes = "\n".join(lines[table_lines[-1] + 1 :]).strip() if table_lines else ""
     kept = [
         [cell.strip() for cell in line.strip("|").split("|")]
-        for line in section.splitlines()
+        for line in lines
         if line.startswith("| ") and not line.startswith("| run ")
     ]
     kept = [cells for cells in kept if cells[0] not in labels]
@@ -218,6 +222,7 @@ def update_docs(rows: list[Row], docs: Path = DOCS) -> None:
             "",
             *table,
             "",
+            *([notes, ""] if notes else []),
         ]
     )
     prefix = before if found else before.rstrip("\n") + "\n\n"
@@ -247,7 +252,7 @@ def main() -> None:
         rows.append(row)
     if not arguments.no_docs:
         update_docs(rows)
-        print(f"updated {DOCS.relative_to(ROOT)}")
+        print(f"updated {DOCS}")
 
 
 if __name__ == "__main__":

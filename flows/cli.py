@@ -100,6 +100,7 @@ def _split(sources: str | None) -> list[str] | None:
 
 
 def _window(start: datetime, end: datetime) -> tuple[date, date]:
+    """``[start, end)`` as dates; an empty window is a mistyped date, refused before Prefect."""
     if end <= start:
         raise typer.BadParameter(
             f"--end {end.date()} must be after --start {start.date()}", param_hint="'--end'"
