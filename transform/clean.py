@@ -317,7 +317,10 @@ def _exchange(source: str | None, module: ModuleType | None, url: str) -> str:
     """The source's exchange; for no source, the site's name ("www.gate.com" -> "gate")."""
     if module is not None:
         return getattr(module, "EXCHANGE", None) or str(source).split("_")[0]
-    labels = (urlsplit(url).hostname or "").split(".")
+    try:
+        labels = (urlsplit(url).hostname or "").split(".")
+    except ValueError:  # not a URL urllib can split: no site name to take
+        return "unknown"
     return labels[-2] if len(labels) >= 2 else "unknown"
 
 
