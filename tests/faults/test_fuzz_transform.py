@@ -1,7 +1,8 @@
-"""Fuzzing every transform entry point (issue 8): random and mutated payloads built from the
-fixtures, random text. Only the project's typed errors (``PayloadError`` and its
-subclasses ``LimitError`` and ``MarkupError``) may escape parsers and ``clean_document``; the
-text finders raise nothing; every input finishes within a generous deadline.
+"""Fuzzing every transform entry point and ``exnews clean`` (issue 8): random and mutated
+payloads built from the fixtures, random text. Only the project's typed errors
+(``PayloadError`` and its subclasses ``LimitError`` and ``MarkupError``) may escape parsers
+and ``clean_document``; the text finders raise nothing; ``exnews clean`` prints an article
+or one line; every input finishes within a generous deadline.
 
 CI runs ``EXNEWS_FUZZ_EXAMPLES`` (default 25) examples per test, about a minute in all; a
 longer local run: ``EXNEWS_FUZZ_EXAMPLES=2000 pytest tests/faults/test_fuzz_transform.py``.
@@ -19,7 +20,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from flows.cli import app
 from transform import Page, PayloadError, parse_page
 from transform.category import category_from_title
 from transform.clean import clean_document, known_sources
@@ -209,3 +212,19 @@ def test_dates_are_read_or_none(text: str):
 def test_render_html_raises_only_payload_errors(markup: str):
     with contextlib.suppress(PayloadError):
         render_html(markup)
+
+
+@FUZZ
+@given(data=st.data())
+def test_exnews_clean_answers_with_an_article_or_one_line(data: st.DataObject):
+    """The command itself: exit 0 with JSON, or exit 1 with one line on stderr."""
+    source = data.draw(st.sampled_from(sorted(PAYLOADS)))
+    document = data.draw(st.one_of(fixture_payloads(source), st.binary(max_size=500)))
+    options = data.draw(st.sampled_from([[], ["--source", source]]))
+    result = CliRunner().invoke(app, ["clean", "-", *options], input=document)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    if result.exit_code == 0:
+        assert json.loads(result.stdout)["source"] in (source, "web")
+    else:
+        assert result.exit_code == 1
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
