@@ -92,7 +92,7 @@ def article_json(article: Article) -> dict[str, Any]:
         "topics": list(getattr(article, "topics", None) or []),
         "coins": list(article.coins),
         "pairs": list(article.pairs),
-        "mentions": [dataclasses.asdict(mention) for mention in article.mentions],
+        "mentions": [dict(vars(mention)) for mention in article.mentions],  # flat: no deep copy
         "fingerprint": article.fingerprint,
         "url": article.url or None,
         "source": article.source,

@@ -46,7 +46,7 @@ def enrich(article: Article) -> Article:
 def _readable(text: str, field: str, limits: list[str]) -> str:
     """What the finders read of one field, noting a cut in ``limits``."""
     head, cut = enrich_text(text)
-    note = f"mentions, topics and fingerprint of {field}: {cut}"
+    note = f"mentions, coins, pairs, topics and fingerprint of {field}: {cut}"
     if cut and note not in limits:  # an article enriched twice notes a cut once
         limits.append(note)
     return head

@@ -26,7 +26,7 @@ MAX_MARKUP_DEPTH = 100
 # A time longer than this is no time (dateparser slows down badly on long text: a 50 kB
 # "date" took 16 s); parse_datetime answers None.
 MAX_DATE_CHARS = 100
-# Mentions, topics and the fingerprint are read from the first ENRICH_TEXT_CHARS
+# Mentions, coins, pairs, topics and the fingerprint are read from the first ENRICH_TEXT_CHARS
 # characters of a field (about 30,000 words; the largest fixture page is 20 KB in all
 # its markup): a longer field still lands whole, with a note in ``Article.limits``.
 ENRICH_TEXT_CHARS = 200_000

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
+from transform.limits import ENRICH_TEXT_CHARS
+
 QUOTE_ASSETS = frozenset(
     {"USDT", "USDC", "FDUSD", "BUSD", "TUSD", "USD1", "USDP", "DAI", "EURI", "AEUR", "USD"}
     | {"BTC", "ETH", "BNB", "TRX", "XRP", "DOGE"}
@@ -70,7 +72,10 @@ class Symbols:
 
 
 def find_symbols(text: str) -> Symbols:
-    """The coins and pairs ``text`` names, by the patterns Binance writes them in."""
+    """The coins and pairs ``text`` names, by the patterns Binance writes them in; of a text
+    longer than ``ENRICH_TEXT_CHARS``, those of its first ``ENRICH_TEXT_CHARS`` characters
+    (as mentions: a 16 MB page of tickers would cost seconds per megabyte)."""
+    text = text[:ENRICH_TEXT_CHARS]
     coins: list[tuple[int, str]] = []
     pairs: list[tuple[int, str]] = []
     for start, base, quote in _pairs(text):

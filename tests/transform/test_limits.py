@@ -124,15 +124,15 @@ def test_enrichment_reads_the_first_characters_of_a_long_body_and_says_so():
     article = enrich(bare(body))
     assert article.body_text == body  # the body itself is whole
     assert max(m.end_offset for m in article.mentions) <= ENRICH_TEXT_CHARS
-    assert article.limits == [
-        f"mentions, topics and fingerprint of body_text: only the first {ENRICH_TEXT_CHARS:,} "
-        f"of {len(body):,} characters"
-    ]
+    note = "mentions, coins, pairs, topics and fingerprint of body_text: only the first"
+    assert article.limits == [f"{note} {ENRICH_TEXT_CHARS:,} of {len(body):,} characters"]
     assert enrich(article).limits == article.limits  # enriched twice, noted once
     assert enrich(bare(sentence)).limits == []
-    html = f"<html><body><article><h1>Wrap</h1><p>{body}</p></article></body></html>"
-    [note] = article_json(clean_document(html, fetched_at=FETCHED_AT))["limits"]
-    assert note.startswith("mentions, topics and fingerprint of body_text: only the first")
+    html = f"<html><body><article><h1>Wrap</h1><p>{body} ZZZ/USDT</p></article></body></html>"
+    cleaned = article_json(clean_document(html, fetched_at=FETCHED_AT))
+    assert cleaned["pairs"] == ["KITE/USDT"]  # ZZZ/USDT is named past the limit only
+    [cut] = cleaned["limits"]
+    assert cut.startswith(note)
 
 
 def test_numbers_and_dates_beyond_any_real_value_are_no_mention_and_no_time():
