@@ -6,12 +6,15 @@ import csv
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 
@@ -57,7 +60,13 @@ PREFECT_DEFAULTS = {
 
 
 def _check_warehouse(warehouse: str | None) -> str | None:
-    """A warehouse that exists must be a folder (a file there is a mistyped path)."""
+    """Refuse a URL (one line, exit 1) or a file (bad usage) before any command starts."""
+    from warehouse.layout import warehouse_root
+
+    try:
+        warehouse_root(warehouse)
+    except ValueError as error:
+        raise _fail(f"error: {error}") from error
     if warehouse and Path(warehouse).exists() and not Path(warehouse).is_dir():
         raise typer.BadParameter(f"{warehouse} is not a folder")
     return warehouse
@@ -126,17 +135,32 @@ def _prefect_defaults() -> None:
         os.environ.setdefault(key, value)
 
 
+@contextmanager
+def _storage_errors() -> Iterator[None]:
+    """A warehouse that refuses writes (disk full, read-only) is one line, not a traceback."""
+    from warehouse.writer import WarehouseWriteError
+
+    try:
+        yield
+    except WarehouseWriteError as error:
+        raise _fail(f"error: cannot write to the warehouse: {error}") from error
+
+
 def _run_flow(flow_name: str, **parameters: Any) -> None:
     _prefect_defaults()
     from flows import ingest as flows_module
     from flows.report import report_table
 
     try:
-        rows = getattr(flows_module, flow_name)(**parameters)
+        with _storage_errors():
+            rows = getattr(flows_module, flow_name)(**parameters)
     except ValueError as error:
         raise _fail(f"error: {error}", 2) from error
     _print_rows(report_table(rows), f"exnews {flow_name}")
-    if any(row["status"] == "failed" for row in rows):
+    failed = [row for row in rows if row["status"] == "failed"]
+    for row in failed:  # the table may be cut or scrolled away: the cause on one line
+        _say(f"error: {row['source']}: {row['message']}")
+    if failed:
         raise typer.Exit(1)
 
 
@@ -159,13 +183,17 @@ def backfill(
     sources: Annotated[str, typer.Option("--sources", "-s", help="Comma-separated source keys")],
     start: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="First day (UTC)")],
     end: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="Day after the last (UTC)")],
-    max_pages: Annotated[int | None, typer.Option(help="List pages per feed")] = None,
+    max_pages: Annotated[
+        int | None, typer.Option(help="List pages per feed [default: the flow's cap, 500]")
+    ] = None,
     warehouse: WarehouseOption = None,
 ) -> None:
     """Fetch a fixed window [start, end) again, without touching incremental state."""
     _use_warehouse(warehouse)
     first, after = _window(start, end)
-    _run_flow("backfill", sources=_split(sources), start=first, end=after, max_pages=max_pages)
+    # The flow's parameter is an int with its own default: None would fail its validation.
+    cap = {} if max_pages is None else {"max_pages": max_pages}
+    _run_flow("backfill", sources=_split(sources), start=first, end=after, **cap)
 
 
 def _activity(warehouse: str | None) -> dict[str, dict[str, object]]:
@@ -254,26 +282,26 @@ def serve(
     home: Annotated[str, typer.Option(help="Prefect's home folder")] = ".prefect",
     warehouse: WarehouseOption = None,
 ) -> None:
-    """Prefect server + work pool + deployments + worker on 127.0.0.1, until Ctrl-C."""
+    """Prefect server + work pool + deployments + worker on 127.0.0.1, until Ctrl-C or SIGTERM."""
     import time
 
-    from flows.serve import prefect_stack
+    from flows.serve import StopSignal, prefect_stack, stop_on_signals
 
     _use_warehouse(warehouse)
     home_path = Path(home).resolve()
     console.print(f"starting Prefect on 127.0.0.1:{port} (home {home_path}) ...")
     try:
-        with prefect_stack(home_path, port, ingest_cron) as stack:
+        with stop_on_signals(), prefect_stack(home_path, port, ingest_cron) as stack:
             console.print(f"[green]UI:[/green] {stack.ui_url}  (API {stack.api_url})")
             console.print(
                 "deployments: ingest (cron "
                 f"{ingest_cron}), backfill, reprocess, compact; logs in {home_path}"
             )
-            console.print("Ctrl-C stops the worker and the server.")
+            console.print("Ctrl-C or SIGTERM cancels running flow runs and stops everything.")
             while True:
                 time.sleep(1)
-    except KeyboardInterrupt:
-        console.print("stopped.")
+    except StopSignal as stop:
+        console.print(f"stopped ({stop}).")
     except RuntimeError as error:
         raise _fail(f"error: {error}") from error
 
@@ -301,7 +329,8 @@ def compact(
     from flows.compact import compact as compact_flow
 
     _use_warehouse(warehouse)
-    rows = compact_flow(warehouse=warehouse, min_files=min_files)
+    with _storage_errors():
+        rows = compact_flow(warehouse=warehouse, min_files=min_files)
     _print_rows(rows, "exnews compact")
 
 
@@ -384,13 +413,16 @@ def sql(
     """Run a read-only query over articles, article_versions, comments, mentions, ..."""
     import duckdb
 
-    from warehouse.views import connect, read_only_statements
+    from warehouse.layout import warehouse_root
+    from warehouse.search import attach_sql
+    from warehouse.views import confined_connection, read_only_statements
 
     if output_format not in ("table", "csv", "json"):
         raise _fail(f"error: unknown format {output_format!r} (table, csv, json)", 2)
     try:
         statements = read_only_statements(query)
-        connection = connect(warehouse)
+        connection = confined_connection(warehouse)  # no file outside the warehouse
+        attach_sql(connection, warehouse_root(warehouse), query)
         for statement in statements[:-1]:
             connection.execute(statement)
         result = connection.execute(statements[-1])
@@ -412,3 +444,96 @@ def sql(
         for row in rows:
             table.add_row(*("" if value is None else str(value) for value in row))
         console.print(table)
+
+
+def _rebuild_index(warehouse: str | None) -> None:
+    """The whole ``articles`` view into a fresh index, with a progress bar."""
+    from rich.progress import Progress
+
+    from warehouse.layout import warehouse_root
+    from warehouse.search import index_dir, rebuild
+
+    root = warehouse_root(warehouse)
+    with Progress(console=errors, transient=True) as progress:
+        task = progress.add_task("indexing articles", total=None)
+        count = rebuild(
+            root, lambda done, total: progress.update(task, completed=done, total=total)
+        )
+    errors.print(f"indexed {count} articles into {index_dir(root)}")
+
+
+def _hit_json(hit: Any) -> dict[str, Any]:
+    return {
+        "article_id": hit.article_id,
+        "source": hit.source,
+        "published_at": hit.published_at.isoformat() if hit.published_at else None,
+        "title": hit.title,
+        "snippet": hit.marked(str, "**", "**"),
+        "category": hit.category,
+        "score": round(hit.score, 4),
+    }
+
+
+@app.command()
+def search(
+    query: Annotated[
+        str | None,
+        typer.Argument(help='Words (all required), "a phrase", -excluded, title:word, a OR b'),
+    ] = None,
+    sources: SourcesOption = None,
+    since: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Published on or after (UTC)")
+    ] = None,
+    until: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Published before (UTC)")
+    ] = None,
+    category: Annotated[
+        str | None, typer.Option(help="One category: listing, delisting, ...")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="How many hits")] = 20,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Rebuild the index from the warehouse first")
+    ] = False,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Ranked full-text search of articles (English and Chinese), hits highlighted."""
+
+    from warehouse.layout import warehouse_root
+    from warehouse.search import SearchError
+    from warehouse.search import search as search_articles
+
+    if output_format not in ("table", "json"):
+        raise _fail(f"error: unknown format {output_format!r} (table, json)", 2)
+    try:
+        if rebuild:
+            _rebuild_index(warehouse)
+            if query is None:
+                return
+        hits = search_articles(
+            warehouse_root(warehouse),
+            query or "",
+            sources=_split(sources) or (),
+            since=since.replace(tzinfo=UTC) if since else None,
+            until=until.replace(tzinfo=UTC) if until else None,
+            category=category,
+            limit=limit,
+        )
+    except SearchError as error:
+        raise _fail(f"error: {error}", 2) from error
+    if output_format == "json":
+        records = [_hit_json(hit) for hit in hits]
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
+        return
+    table = Table(
+        "article_id", "source", "published_at", "title", "snippet", title=f"{len(hits)} hits"
+    )
+    for hit in hits:
+        table.add_row(
+            hit.article_id,
+            hit.source,
+            str(hit.published_at or ""),
+            escape(hit.title),
+            hit.marked(escape, "[bold yellow]", "[/bold yellow]"),
+        )
+    console.print(table)

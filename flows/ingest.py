@@ -15,6 +15,7 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 
+from flows.compact import refresh_readers
 from flows.process import ProcessResult, Window, process_pages
 from flows.report import SourceRun, report_markdown, report_table, staleness
 from spiders.crawl import CrawlSummary, run_crawl
@@ -58,14 +59,19 @@ def process_run(
 def run_source(
     flow_name: str, source: str, root: Path, window: Window, max_pages: int | None, fetch: bool
 ) -> SourceRun:
-    """Crawl (when ``fetch``), process and record one source; failures land in the report."""
+    """Crawl (when ``fetch``), process and record one source; failures land in the report.
+
+    Only an incremental ``ingest`` judges staleness: it belongs to the source, not to a window.
+    """
     run_id = uuid.uuid4().hex
     started_at = datetime.now(UTC)
     crawl = crawl_source(source, run_id, root, window, max_pages) if fetch else None
     processed = process_run(source, run_id, root, window, crawled=fetch)
     finished_at = datetime.now(UTC)
-    cadence = spider_class(source).expected_cadence
-    stale_by = staleness(newest_published_at(root, source), cadence, finished_at)
+    stale_by = None
+    if flow_name == "ingest":  # a backfill or reprocess window is old on purpose
+        cadence = spider_class(source).expected_cadence
+        stale_by = staleness(newest_published_at(root, source), cadence, finished_at)
     source_run = SourceRun(
         run_id, flow_name, source, window, started_at, finished_at, crawl, processed, stale_by
     )
@@ -131,6 +137,7 @@ def ingest(
         newest = newest_published_at(root, source)
         start = newest - timedelta(hours=lookback_hours) if newest else None
         runs.append(run_source("ingest", source, root, Window(start, None), max_pages, True))
+    refresh_readers(root)
     return publish("ingest", [source_run.row() for source_run in runs])
 
 
@@ -161,6 +168,7 @@ def backfill(
     for done, (chunk_start, chunk_end) in enumerate(chunks, start=1):
         rows += backfill_chunk(chosen, chunk_start, chunk_end, max_pages, warehouse)
         update_progress_artifact(progress, 100.0 * done / len(chunks))
+    refresh_readers(warehouse_root(warehouse))
     return publish("backfill", rows)
 
 
@@ -177,4 +185,5 @@ def reprocess(
     root = warehouse_root(warehouse)
     window = Window(_day(start), _day(end))
     runs = [run_source("reprocess", s, root, window, None, False) for s in _sources(sources)]
+    refresh_readers(root)
     return publish("reprocess", [source_run.row() for source_run in runs])

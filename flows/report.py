@@ -32,7 +32,7 @@ class SourceRun:
     def errors(self) -> int:
         if self.crawl is None:
             return 0
-        return self.crawl.fetch_failures - self.crawl.blocked + (1 if self.crawl.error else 0)
+        return self.crawl.quarantined - self.crawl.blocked + (1 if self.crawl.error else 0)
 
     @property
     def returned_nothing(self) -> bool:
@@ -82,7 +82,7 @@ class SourceRun:
             "items_new": self.processed.items_new,
             "items_changed": self.processed.items_changed,
             "items_unchanged": self.processed.items_unchanged,
-            "quarantined": self.processed.quarantined + crawl.fetch_failures,
+            "quarantined": self.processed.quarantined + crawl.quarantined,
             "errors": self.errors,
             "blocked": self.blocked,
             "message": "; ".join(self.messages()) or None,

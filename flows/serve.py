@@ -1,10 +1,19 @@
 """A local Prefect stack: server, process work pool, deployments from prefect.yaml, worker.
 
 Used by ``exnews serve`` and by the tests that drive deployments through the API and the UI.
+
+Stopping is orderly and bounded (:data:`STOP_SECONDS`), whatever asked for it: SIGTERM to
+this process only (systemd, Docker), SIGINT to the whole terminal process group (Ctrl-C),
+or an error. The server and the worker run in their own sessions, so a terminal's SIGINT
+reaches only this process, which then stops everything in order: running flow runs are
+marked Cancelled through the API, their processes (and the crawls they started) and the
+worker are terminated, then the server; whatever outlives its grace is killed, and every
+process is waited for, so none is left behind, not even a zombie.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -12,14 +21,22 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import psutil
+
+from warehouse.layout import warehouse_root
 
 PROJECT = Path(__file__).resolve().parent.parent
 POOL = "exnews"
 DEFAULT_INGEST_CRON = "*/10 * * * *"
+STOP_SECONDS = 20  # the whole stop, from the signal to the last process gone
+UNFINISHED = ["PENDING", "RUNNING", "CANCELLING"]
 
 
 def free_port() -> int:
@@ -50,7 +67,7 @@ def stack_environment(home: Path, port: int, ingest_cron: str) -> dict[str, str]
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
         "EXNEWS_HOME": str(PROJECT),
         "EXNEWS_INGEST_CRON": ingest_cron,
-        "EXNEWS_WAREHOUSE": str(Path(os.environ.get("EXNEWS_WAREHOUSE", "data")).resolve()),
+        "EXNEWS_WAREHOUSE": str(warehouse_root().resolve()),
     }
 
 
@@ -75,18 +92,115 @@ def _wait_healthy(api_url: str, server: subprocess.Popen[bytes], timeout: float)
     raise RuntimeError(f"the Prefect server did not answer at {api_url} within {timeout:.0f} s")
 
 
-def _stop(process: subprocess.Popen[bytes], signals: int = 1) -> None:
-    """A worker needs two SIGTERMs to stop; anything still alive after that is killed."""
-    for _ in range(signals):
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                continue
-    if process.poll() is None:
-        process.kill()
-        process.wait()
+class StopSignal(BaseException):
+    """SIGTERM or SIGINT arrived; a BaseException, so no ``except Exception`` swallows it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def _raise_stop(signum: int, _frame: FrameType | None) -> None:
+    raise StopSignal(signum)
+
+
+@contextmanager
+def _stop_signals_handled(handler: Callable[..., object] | int) -> Iterator[None]:
+    previous = {number: signal.signal(number, handler) for number in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, before in previous.items():
+            signal.signal(number, before)
+
+
+def stop_on_signals() -> AbstractContextManager[None]:
+    """SIGTERM and SIGINT both raise :class:`StopSignal`, which unwinds into the stop."""
+    return _stop_signals_handled(_raise_stop)
+
+
+def _api(url: str, body: object, timeout: float) -> Any:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as answer:
+        return json.loads(answer.read())
+
+
+def cancel_flow_runs(api_url: str, deadline: float) -> None:
+    """Mark every unfinished flow run Cancelled, so the UI says what became of it.
+
+    Best effort before ``deadline``: a server that does not answer must not stop the stop.
+    """
+    with suppress(OSError):
+        runs = _api(
+            f"{api_url}/flow_runs/filter",
+            {"flow_runs": {"state": {"type": {"any_": UNFINISHED}}}},
+            timeout=max(deadline - time.monotonic(), 0.1),
+        )
+        for run in runs:
+            state = {"type": "CANCELLED", "message": "exnews serve stopped"}
+            _api(
+                f"{api_url}/flow_runs/{run['id']}/set_state",
+                {"state": state, "force": True},
+                timeout=max(deadline - time.monotonic(), 0.1),
+            )
+
+
+def _alive(processes: list[psutil.Process]) -> list[psutil.Process]:
+    return [process for process in processes if process.is_running()]
+
+
+def _signal_all(processes: list[psutil.Process], signum: int) -> None:
+    for process in processes:
+        with suppress(psutil.NoSuchProcess):
+            process.send_signal(signum)
+
+
+def _terminate(processes: list[psutil.Process], grace: float) -> None:
+    """SIGTERM, SIGKILL after ``grace``; waiting reaps those that are our children."""
+    _signal_all(processes, signal.SIGTERM)
+    _, alive = psutil.wait_procs(processes, timeout=grace)
+    _signal_all(alive, signal.SIGKILL)
+    psutil.wait_procs(alive, timeout=2)
+
+
+def process_tree(process: subprocess.Popen[bytes]) -> list[psutil.Process]:
+    """The process and every descendant (flow runs, their crawls), as long as it lives."""
+    try:
+        root = psutil.Process(process.pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def stop_stack(
+    server: subprocess.Popen[bytes], worker: subprocess.Popen[bytes] | None, api_url: str
+) -> None:
+    """Cancel the flow runs, stop them and the worker, then the server, within STOP_SECONDS.
+
+    A worker takes its first SIGTERM as "take no new work, wait for the runs" and its
+    second as "die"; the runs get theirs at once, so the first wait is short.
+    """
+    started = time.monotonic()
+    # A second Ctrl-C, or SIGTERM after SIGINT, must not cut the stop short.
+    with _stop_signals_handled(signal.SIG_IGN):
+        workers = process_tree(worker) if worker is not None else []
+        cancel_flow_runs(api_url, deadline=started + 3)
+        _signal_all(workers, signal.SIGTERM)
+        psutil.wait_procs(workers, timeout=4)
+        if worker is not None:  # and any run it started meanwhile
+            workers += [p for p in process_tree(worker) if p not in workers]
+        _terminate(_alive(workers), grace=3)
+        # A server answers SIGTERM in a second or two; one still starting may not at all.
+        remaining = STOP_SECONDS - (time.monotonic() - started) - 4  # SIGKILL's wait, a margin
+        _terminate(process_tree(server), grace=max(min(remaining, 5), 1))
+        for process in (worker, server):
+            if process is not None:
+                process.wait()
 
 
 @contextmanager
@@ -109,7 +223,7 @@ def prefect_stack(
         server = subprocess.Popen(
             [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
              "--port", str(port)],
-            env=env, stdout=server_log, stderr=subprocess.STDOUT,
+            env=env, stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         worker = None
         try:
@@ -119,9 +233,8 @@ def prefect_stack(
             worker = subprocess.Popen(
                 [sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL],
                 env=env, cwd=PROJECT, stdout=worker_log, stderr=subprocess.STDOUT,
+                start_new_session=True,
             )  # fmt: skip
             yield PrefectStack(api_url, f"http://127.0.0.1:{port}", env)
         finally:
-            if worker is not None:
-                _stop(worker, signals=2)
-            _stop(server)
+            stop_stack(server, worker, api_url)

@@ -2,20 +2,40 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.exceptions import (
+    DownloadCancelledError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import JsonRequest, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from spiders.items import FetchFailure, RawPage
+from spiders.items import FetchFailure, RawPage, raw_id
 
 BLOCKED_STATUSES = frozenset({401, 403, 451})
+_URL_HOST = re.compile(r"https?://([^/\s?#:]+)")
+
+
+def json_payload(response: Response) -> Any:
+    """The response's JSON, decoded from its bytes as UTF-8 (RFC 8259).
+
+    Not ``response.text``, which follows the charset the server declares: JSON has none to
+    declare, and a wrong one (``charset=iso-8859-1``) turns "USDⓈ" into "USDâ“ˆ". A UTF-8
+    byte order mark is tolerated, as RFC 8259 allows.
+    """
+    return json.loads(response.body.decode("utf-8-sig"))
 
 
 def parse_moment(value: str | datetime | None) -> datetime | None:
@@ -37,6 +57,14 @@ class WindowedSpider(scrapy.Spider):
     api_requests: ClassVar[bool] = False
     # A source whose newest item is older than this is flagged as stale.
     expected_cadence: ClassVar[timedelta] = timedelta(days=7)
+
+    @classmethod
+    def hosts(cls) -> frozenset[str]:
+        """The hosts this source publishes on (its endpoints' and download slots'): a crawl
+        never sends a request anywhere else."""
+        named = (host for text in cls.endpoints.values() for host in _URL_HOST.findall(text))
+        slots = (cls.custom_settings or {}).get("DOWNLOAD_SLOTS", {})
+        return frozenset(host.lower() for host in (*named, *slots))
 
     def __init__(
         self,
@@ -133,18 +161,17 @@ class WindowedSpider(scrapy.Spider):
         )
 
     def fetch_failed(self, failure: Failure) -> FetchFailure:
-        """Errback: a request that gave up becomes a quarantine row, never a silent gap."""
+        """Errback: a request that gave up becomes a quarantine row, never a silent gap.
+
+        The row's URL is the one the spider asked for, before any redirect.
+        """
         request = failure.request  # type: ignore[attr-defined]
-        status = None
-        if failure.check(HttpError):
-            status = failure.value.response.status
-            error = f"HTTP {status} from {request.url}"
-        else:
-            error = f"{failure.getErrorMessage()} ({request.url})"
+        status = failure.value.response.status if failure.check(HttpError) else None
+        error = self.failure_reason(failure, request)
         self.logger.warning("fetch failed: %s", error)
         return FetchFailure(
             source=self.name,
-            url=request.url,
+            url=request.meta.get("redirect_urls", [request.url])[0],
             error_type=failure.type.__name__ if failure.type else "Failure",
             error=error,
             failed_at=datetime.now(UTC),
@@ -152,6 +179,70 @@ class WindowedSpider(scrapy.Spider):
             native_id=request.cb_kwargs.get("native_id"),
             blocked=status in BLOCKED_STATUSES,
         )
+
+    def failure_reason(self, failure: Failure, request: scrapy.Request) -> str:
+        """Why a request gave up, in words a person reading ``quarantine`` can act on.
+
+        Scrapy's own messages name the connect-to address, not the real URL, or nothing.
+        """
+        error = failure.value
+        retries = request.meta.get("retry_times", 0)
+        where = f"({request.url})" + (f" after {retries} retries" if retries else "")
+        if isinstance(error, HttpError):
+            return f"HTTP {error.response.status} {where}"
+        if isinstance(error, IgnoreRequest):  # a refused host, a decompression bomb
+            return str(error)
+        if isinstance(error, ResponseDataLossError):
+            return f"truncated body: fewer bytes than its Content-Length {where}"
+        if isinstance(error, DownloadTimeoutError):
+            seconds = request.meta.get(
+                "download_timeout", self.settings.getfloat("DOWNLOAD_TIMEOUT")
+            )
+            return f"timed out after {seconds:g} s {where}"
+        if isinstance(error, DownloadCancelledError):
+            limit = self.settings.getint("DOWNLOAD_MAXSIZE")
+            return f"body over DOWNLOAD_MAXSIZE ({limit} B), download cancelled {where}"
+        if isinstance(error, DownloadFailedError):  # wraps Twisted's list of reasons
+            reasons = getattr(error.__cause__, "reasons", [])
+            lost = "; ".join(reason.getErrorMessage() for reason in reasons) or str(error)
+            return f"connection failed: {lost} {where}"
+        return f"{failure.getErrorMessage()} {where}"
+
+    def parse_failed(
+        self, response: Response, error: Exception, *, stored: bool = True
+    ) -> FetchFailure:
+        """A response a callback could not read (a changed layout, an API error payload)
+        becomes a ``parse`` quarantine row naming what was missing; ``stored`` when the
+        callback kept the payload first, which ``raw_ref`` then points at."""
+        assert response.request is not None
+        callback = getattr(response.request.callback, "__name__", "parse")
+        reason = f"{callback} could not read {response.url}: {layout_reason(error)}"
+        self.logger.warning("parse failed: %s", reason)
+        sha256 = hashlib.sha256(response.body).hexdigest()
+        return FetchFailure(
+            source=self.name,
+            url=response.url,
+            error_type=type(error).__name__,
+            error=reason,
+            failed_at=datetime.now(UTC),
+            status=response.status,
+            native_id=response.request.cb_kwargs.get("native_id"),
+            stage="parse",
+            raw_ref=raw_id(response.url, sha256) if stored else None,
+        )
+
+
+def layout_reason(error: Exception) -> str:
+    """What a callback found missing or malformed, said plainly."""
+    if isinstance(error, KeyError):
+        return f"missing field {error.args[0]!r}"
+    if isinstance(error, IndexError):
+        return f"an expected list entry is missing ({error})"
+    if isinstance(error, json.JSONDecodeError):
+        return f"not JSON: {error}"
+    if isinstance(error, UnicodeDecodeError):
+        return f"not UTF-8: {error}"
+    return str(error) or type(error).__name__
 
 
 class AnnouncementPagesSpider(WindowedSpider):

@@ -7,6 +7,7 @@ the calling flow down, so every crawl is ``python -m spiders.crawl`` in a child.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
 import signal
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 GRACE_SECONDS = 30
+STOPPING_GRACE_SECONDS = 5  # the flow run itself is being stopped: it has little time
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass
@@ -28,11 +31,17 @@ class CrawlSummary:
     pages_stored: int = 0
     pages_unchanged: int = 0
     fetch_failures: int = 0
+    parse_failures: int = 0
     blocked: int = 0
     page_cap_reached: bool = False
     status_counts: dict[str, int] = field(default_factory=dict)
     finish_reason: str | None = None
     error: str | None = None
+
+    @property
+    def quarantined(self) -> int:
+        """The crawl's own quarantine rows: failed fetches and responses it could not read."""
+        return self.fetch_failures + self.parse_failures
 
     @classmethod
     def from_stats(cls, source: str, stats: dict[str, Any]) -> CrawlSummary:
@@ -43,6 +52,7 @@ class CrawlSummary:
             pages_stored=int(stats.get("exnews/pages_stored", 0)),
             pages_unchanged=int(stats.get("exnews/pages_unchanged", 0)),
             fetch_failures=int(stats.get("exnews/fetch_failures", 0)),
+            parse_failures=int(stats.get("exnews/parse_failures", 0)),
             blocked=int(stats.get("exnews/blocked", 0)),
             page_cap_reached=bool(stats.get("exnews/page_cap_reached")),
             status_counts={
@@ -51,6 +61,7 @@ class CrawlSummary:
                 if key.startswith(prefix)
             },
             finish_reason=stats.get("finish_reason"),
+            error=stats.get("exnews/storage_error"),
         )
 
 
@@ -80,13 +91,11 @@ def run_crawl(
         try:
             _, stderr = child.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            child.send_signal(signal.SIGTERM)  # Scrapy closes the spider and flushes
-            try:
-                _, stderr = child.communicate(timeout=GRACE_SECONDS)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                _, stderr = child.communicate()
+            stderr = _stop(child, GRACE_SECONDS)
             error = f"crawl timed out after {timeout:.0f} s"
+        except BaseException:  # this flow run is being stopped (SIGTERM, Ctrl-C): the crawl too
+            _stop(child, STOPPING_GRACE_SECONDS)
+            raise
         if summary_path.exists():
             summary = CrawlSummary(**json.loads(summary_path.read_text()))
         else:
@@ -96,6 +105,29 @@ def run_crawl(
             error = f"crawl exited with code {child.returncode}: " + " | ".join(tail)
         summary.error = error or summary.error
         return summary
+
+
+def _stop(child: subprocess.Popen[bytes], grace: float) -> bytes:
+    """SIGTERM (Scrapy closes the spider and flushes), SIGKILL after ``grace``; its stderr."""
+    child.send_signal(signal.SIGTERM)
+    try:
+        _, stderr = child.communicate(timeout=grace)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        _, stderr = child.communicate()
+    return stderr
+
+
+def _stop_with_parent() -> None:
+    """On Linux, kill this crawl when its parent dies, even by SIGKILL.
+
+    A flow run killed outright cannot stop its crawl, which would go on fetching; SIGKILL,
+    because Scrapy's graceful SIGTERM waits for requests in flight, and with the parent gone
+    nobody reads the summary (files are written atomically, so none is left partial).
+    A parent that dies in the instant before this call is not covered.
+    """
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _crawl(arguments: argparse.Namespace) -> CrawlSummary:
@@ -126,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-pages", type=int)
     parser.add_argument("--summary", type=Path)
     arguments = parser.parse_args(argv)
+    _stop_with_parent()
     summary = _crawl(arguments)
     text = json.dumps(asdict(summary), indent=1)
     if arguments.summary:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+
+
+def raw_id(url: str, sha256: str) -> str:
+    """The same payload at the same URL is the same raw page, whichever run fetched it."""
+    return hashlib.sha256(f"{url}\x1f{sha256}".encode()).hexdigest()[:24]
 
 
 @dataclass
@@ -25,7 +31,11 @@ class RawPage:
 
 @dataclass
 class FetchFailure:
-    """A request that gave no usable response; it becomes a ``quarantine`` row."""
+    """A request that gave no usable response (stage ``fetch``), or a response the spider
+    could not read to follow its links (stage ``parse``); it becomes a ``quarantine`` row.
+
+    ``raw_ref`` points at the stored payload of a ``parse`` failure.
+    """
 
     source: str
     url: str
@@ -35,3 +45,5 @@ class FetchFailure:
     status: int | None = None
     native_id: str | None = None
     blocked: bool = field(default=False)
+    stage: str = "fetch"
+    raw_ref: str | None = None

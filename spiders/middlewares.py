@@ -1,17 +1,25 @@
-"""Retry 429 and 5xx with exponential backoff, waiting at least what Retry-After asks."""
+"""Downloader and spider middlewares: retries that honour Retry-After, a crawl kept on its
+source's hosts, and callbacks that cannot read a response turned into quarantine rows."""
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Self
+from typing import Self, cast
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import response_status_message
+
+from spiders.base import WindowedSpider
+from spiders.items import FetchFailure
 
 
 def retry_after_seconds(value: bytes | None, now: datetime | None = None) -> float | None:
@@ -56,3 +64,77 @@ class RetryAfterMiddleware(RetryMiddleware):
             self.crawler.stats.inc_value("exnews/backoff_seconds", delay)
             await asyncio.sleep(delay)
         return retry
+
+
+class RefusedHost(IgnoreRequest):
+    """A request for a host the source does not publish on, or for a private address."""
+
+
+def is_private_host(host: str) -> bool:
+    """``localhost`` or an IP literal that is not a public unicast address (private,
+    loopback, link-local such as cloud metadata at 169.254.169.254, reserved, multicast)."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return not address.is_global or address.is_multicast
+
+
+def refusal(url: str, hosts: frozenset[str], source: str) -> str | None:
+    """Why a request for ``url`` must not be sent, or None when it may be.
+
+    The host is the real URL's: the connect-to map, which may point a real host at a
+    loopback address on purpose, rewrites the address later, in the download handler.
+    """
+    host = (urlsplit(url).hostname or "").lower()
+    if is_private_host(host):
+        return f"{host} is a private, loopback or reserved address"
+    if host not in hosts:
+        return f"{host} is not a host of {source} ({', '.join(sorted(hosts))})"
+    return None
+
+
+class SourceHostsMiddleware:
+    """Keep a crawl on its source's hosts: any request elsewhere, a redirect's included, is
+    refused before it is sent, and its errback files the reason in ``quarantine``."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        spider = cast(WindowedSpider, self.crawler.spider)
+        reason = refusal(request.url, spider.hosts(), spider.name)
+        if reason is None:
+            return
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("exnews/refused_requests")
+        origin = request.meta.get("redirect_urls")
+        refused = f"redirect from {origin[0]} to {request.url}" if origin else request.url
+        raise RefusedHost(f"refused {refused}: {reason}")
+
+
+class ParseFailureMiddleware:
+    """A callback that raises (a changed layout, an API error payload, a broken page) yields a
+    ``parse`` quarantine row naming what it missed, instead of a logged traceback and a
+    silent gap. The payload itself was stored first, so ``raw_ref`` points at it."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_spider_exception(
+        self, response: Response, exception: Exception
+    ) -> list[FetchFailure] | None:
+        if isinstance(exception, HttpError):
+            return None  # HttpErrorMiddleware's, and the request's errback already ran
+        spider = cast(WindowedSpider, self.crawler.spider)
+        return [spider.parse_failed(response, exception)]

@@ -20,9 +20,13 @@ AUTOTHROTTLE_START_DELAY = DOWNLOAD_DELAY
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
-DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_TIMEOUT = float(os.environ.get("EXNEWS_DOWNLOAD_TIMEOUT", "30"))
+# The cap holds for the body as sent and, in HttpCompressionMiddleware, as decompressed.
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# A body shorter than its Content-Length is a failure (retried, then quarantined), never
+# a page stored half.
+DOWNLOAD_FAIL_ON_DATALOSS = True
 
 # Retries with exponential backoff that honours Retry-After; other 4xx are final.
 RETRY_ENABLED = True
@@ -32,9 +36,13 @@ RETRY_BACKOFF_BASE = float(os.environ.get("EXNEWS_RETRY_BACKOFF_BASE", "2.0"))
 RETRY_BACKOFF_MAX = 120.0
 
 DOWNLOADER_MIDDLEWARES = {
+    # Before robots.txt (100): a refused host gets no request at all, not even robots.txt.
+    "spiders.middlewares.SourceHostsMiddleware": 60,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.middlewares.RetryAfterMiddleware": 550,
 }
+# A callback that cannot read its response (a changed layout) leaves a quarantine row.
+SPIDER_MIDDLEWARES = {"spiders.middlewares.ParseFailureMiddleware": 950}
 DOWNLOAD_HANDLERS = {
     "http": "spiders.connect_to.ConnectToDownloadHandler",
     "https": "spiders.connect_to.ConnectToDownloadHandler",

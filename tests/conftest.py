@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixture_server import FixtureServer, Route, load_routes, serve
+from tests.fixture_server import FixtureServer, Route, crawl_environment, load_routes, serve
 
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -36,9 +36,8 @@ def fixture_server(
 ) -> Iterator[FixtureServer]:
     """Every host goes to a local server; crawl children inherit the environment."""
     with serve(fixture_routes) as server:
-        monkeypatch.setenv("EXNEWS_CONNECT_TO", f"*={server.base_url}")
-        monkeypatch.setenv("EXNEWS_DOWNLOAD_DELAY", "0")
-        monkeypatch.setenv("EXNEWS_RETRY_BACKOFF_BASE", "0.1")
+        for name, value in crawl_environment(server).items():
+            monkeypatch.setenv(name, value)
         yield server
 
 

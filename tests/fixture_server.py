@@ -3,24 +3,49 @@
 Routes come from ``<fixtures>/<source>/routes.json``: host, path and the query parameters
 that must match (the most specific route wins). Spiders reach it through the connect-to
 map, so they keep requesting the real URLs. ``python -m tests.fixture_server`` runs it for
-the offline demo.
+the offline demo. A route's :class:`Fault` makes it misbehave the way real servers do.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import socket
+import struct
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+FaultKind = Literal["status", "stall", "reset", "truncate", "unsized", "redirect"]
+
+
+@dataclass(frozen=True)
+class Fault:
+    """How a route misbehaves for its first ``times`` requests (None: every request).
+
+    ``status``: answer ``status`` with ``headers`` (a 500, a 429 with Retry-After);
+    ``stall``: say nothing for ``seconds``, then answer (a timeout for the client);
+    ``reset``: close the connection with a TCP reset before any byte;
+    ``truncate``: declare the whole body in Content-Length, send half of it, close;
+    ``unsized``: send the body without Content-Length, its end marked by the close;
+    ``redirect``: answer 302 to ``location``.
+    """
+
+    kind: FaultKind
+    times: int | None = None
+    status: int = 500
+    headers: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    location: str = ""
 
 
 @dataclass
@@ -33,6 +58,8 @@ class Route:
     status: int = 200
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
+    fault: Fault | None = None
+    delay: float = 0.0  # seconds before answering: a slow host keeps a crawl in flight
 
     def matches(self, method: str, host: str, path: str, query: dict[str, str]) -> bool:
         return (
@@ -60,6 +87,8 @@ class FixtureServer(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.routes = routes
         self.requests: list[dict[str, Any]] = []
+        self._faults_served: Counter[int] = Counter()
+        self._lock = threading.Lock()
 
     @property
     def base_url(self) -> str:
@@ -74,6 +103,16 @@ class FixtureServer(ThreadingHTTPServer):
             if route.matches(method, host, path, query)
         ]
         return self.routes[max(candidates)[2]] if candidates else None
+
+    def fault(self, route: Route) -> Fault | None:
+        """The route's fault while it still applies; each call counts as one request."""
+        if route.fault is None:
+            return None
+        with self._lock:
+            self._faults_served[id(route)] += 1
+            served = self._faults_served[id(route)]
+        times = route.fault.times
+        return route.fault if times is None or served <= times else None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -94,22 +133,55 @@ class _Handler(BaseHTTPRequestHandler):
         )
         route = self.server.route(self.command, host, parts.path, query)
         if route is None:
-            body, status, content_type, headers = (
-                b'{"error": "no fixture"}',
-                404,
-                "application/json",
-                {},
-            )
-        else:
-            body, status = route.body, route.status
-            content_type, headers = route.content_type, route.headers
+            self._send(404, "application/json", {}, b'{"error": "no fixture"}')
+            return
+        time.sleep(route.delay)
+        fault = self.server.fault(route)
+        # A client that gave up (a timeout, a size cap) leaves a broken pipe: expected here.
+        with suppress(ConnectionError):
+            if fault is None:
+                self._send(route.status, route.content_type, route.headers, route.body)
+            else:
+                self._misbehave(fault, route)
+
+    def _send(
+        self,
+        status: int,
+        content_type: str,
+        headers: dict[str, str],
+        body: bytes,
+        *,
+        declared: bool = True,
+        sent: int | None = None,
+    ) -> None:
+        """Answer; ``declared`` False omits Content-Length, ``sent`` cuts the body short."""
         self.send_response(status)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
+        if declared:
+            self.send_header("Content-Length", str(len(body)))
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(body)
+        self.wfile.write(body[:sent])
+
+    def _misbehave(self, fault: Fault, route: Route) -> None:
+        answer = (route.status, route.content_type, route.headers, route.body)
+        if fault.kind == "status":
+            self._send(fault.status, "application/json", fault.headers, b'{"error": "fault"}')
+        elif fault.kind == "stall":
+            time.sleep(fault.seconds)
+            self._send(*answer)
+        elif fault.kind == "reset":
+            linger = struct.pack("ii", 1, 0)  # close now, with RST instead of FIN
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+            self.connection.close()
+        elif fault.kind == "truncate":
+            self._send(*answer, sent=len(route.body) // 2)
+        elif fault.kind == "unsized":
+            self._send(*answer, declared=False)
+        else:
+            self._send(302, "text/html", {"Location": fault.location}, b"")
+        self.close_connection = True
 
     def do_GET(self) -> None:
         self._answer()
@@ -119,6 +191,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the test output is about the pipeline, not the server."""
+
+
+def crawl_environment(server: FixtureServer) -> dict[str, str]:
+    """What a crawl child needs to send every host's requests to ``server``, without delays."""
+    return {
+        "EXNEWS_CONNECT_TO": f"*={server.base_url}",
+        "EXNEWS_DOWNLOAD_DELAY": "0",
+        "EXNEWS_RETRY_BACKOFF_BASE": "0.1",
+    }
 
 
 @contextmanager

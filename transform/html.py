@@ -41,11 +41,30 @@ class HtmlArticle:
     body_markdown: str
 
 
+_UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8")
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def parse_document(html: str | bytes) -> lxml.html.HtmlElement:
+    """The page as a tree; bytes that are valid UTF-8 are read as UTF-8.
+
+    Left alone, libxml2 reads bytes without a ``<meta charset>`` as Latin-1, whatever the
+    server declared, and "USD\u24c8" in a page's embedded JSON becomes mojibake. Valid UTF-8
+    is almost never anything else, so it wins over a missing or wrong declaration; other
+    bytes keep the page's own ``<meta charset>`` (GBK, Latin-1, ...).
+    """
     if not html or not html.strip():
         raise PayloadError("empty HTML page")
+    parser = _UTF8_PARSER if isinstance(html, bytes) and _is_utf8(html) else None
     try:
-        return lxml.html.document_fromstring(html)
+        return lxml.html.document_fromstring(html, parser=parser)
     except (ValueError, lxml.etree.ParserError) as error:
         raise PayloadError(f"unreadable HTML: {error}") from error
 

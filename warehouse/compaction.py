@@ -4,13 +4,15 @@ The new file is committed (atomic rename) while the old ones stay in place, list
 hidden manifest; the views hide the rows they now hold twice. Only a later run, once the
 retention has passed, removes them: a query that listed the old files keeps finding them,
 as with Delta Lake's VACUUM. The one remaining race is a query listing files in the same
-instant as that removal, ``retention`` after the compaction.
+instant as that removal, ``retention`` after the compaction. The same run removes what
+killed writers left: temporary files no reader ever saw and no writer will finish.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +21,7 @@ import pyarrow.dataset as ds
 
 from warehouse.layout import table_files
 from warehouse.schemas import TABLES, TableSpec
-from warehouse.writer import write_parquet_atomic
+from warehouse.writer import TEMP_SUFFIX, write_atomic, write_parquet_atomic
 
 MANIFEST_PREFIX = ".replaced-"
 DEFAULT_RETENTION = timedelta(minutes=30)
@@ -74,8 +76,17 @@ def _compact_partition(spec: TableSpec, directory: Path, files: list[Path], now:
     written = write_parquet_atomic(dataset.to_table(), directory)
     manifest = directory / f"{MANIFEST_PREFIX}{written.stem}.json"
     record = {"replaced_at": now.isoformat(), "by": written.name, "files": [p.name for p in files]}
-    manifest.write_text(json.dumps(record))
+    # Atomic too: a manifest cut short would stop every later compaction of the partition.
+    write_atomic(manifest, lambda handle: handle.write(json.dumps(record).encode()))
     return written
+
+
+def _remove_abandoned(root: Path, spec: TableSpec, now: datetime, retention: timedelta) -> None:
+    """Delete temporary files older than ``retention``: their writers were killed mid-write."""
+    for path in (root / spec.name).glob(f"**/.*{TEMP_SUFFIX}"):
+        with suppress(FileNotFoundError):  # committed or removed meanwhile
+            if now - datetime.fromtimestamp(path.stat().st_mtime, UTC) >= retention:
+                path.unlink()
 
 
 def compact(
@@ -88,6 +99,7 @@ def compact(
     now = now or datetime.now(UTC)
     results = []
     for spec in TABLES.values():
+        _remove_abandoned(root, spec, now, retention)
         by_directory: dict[Path, list[Path]] = defaultdict(list)
         for path in table_files(root, spec):
             by_directory[path.parent].append(path)

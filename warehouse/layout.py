@@ -7,6 +7,7 @@ many small ones) while a source's recent months stay cheap to rewrite.
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -14,13 +15,23 @@ from warehouse.schemas import TableSpec
 
 DEFAULT_ROOT = Path("data")
 UNKNOWN_MONTH = "unknown"
+# ``s3://…``, ``file://…``; a one-letter "scheme" is a Windows drive (``C:/data``, ``C://x``).
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+://")
 
 
 def warehouse_root(root: str | os.PathLike[str] | None = None) -> Path:
-    """The warehouse folder: the argument, else ``EXNEWS_WAREHOUSE``, else ``./data``."""
-    if root is not None:
-        return Path(root)
-    return Path(os.environ.get("EXNEWS_WAREHOUSE") or DEFAULT_ROOT)
+    """The warehouse folder: the argument, else ``EXNEWS_WAREHOUSE``, else ``./data``.
+
+    A URL is refused: as a path, ``s3://bucket/x`` would silently become a local ``s3:`` folder.
+    """
+    if root is None:
+        root = os.environ.get("EXNEWS_WAREHOUSE") or DEFAULT_ROOT
+    if _URL.match(os.fspath(root)):
+        raise ValueError(
+            f"warehouse {os.fspath(root)!r} is a URL; only a local folder is supported "
+            "(object storage is not, yet)"
+        )
+    return Path(root)
 
 
 def month_key(moment: datetime | None) -> str:

@@ -25,21 +25,30 @@ def newest_published_at(root: Path, source: str) -> datetime | None:
     return row[0] if row else None
 
 
-def processed_payloads(root: Path, source: str) -> set[str]:
-    """Hashes of payloads already stored by a run that finished, which need no new work.
+def processed_payloads(
+    root: Path, source: str, since: datetime | None = None, until: datetime | None = None
+) -> set[str]:
+    """Hashes of payloads a finished run processed for a window holding ``[since, until)``.
 
-    Pages of a run that crashed before its ``runs`` row are fetched and processed again.
+    Those need no new work. Pages of a run that crashed before its ``runs`` row are fetched
+    and processed again, and so are pages processed for a narrower window: the same list
+    page read for one backfill month holds the articles of the next month too.
     """
     pages = table_files(root, TABLES["raw_pages"], source)
     runs = table_files(root, TABLES["runs"])
     if not pages or not runs:
         return set()
+    start = "r.window_start IS NULL" + ("" if since is None else " OR r.window_start <= $since")
+    end = "r.window_end IS NULL" + ("" if until is None else " OR r.window_end >= $until")
+    parameters = {name: value for name, value in (("since", since), ("until", until)) if value}
     connection = utc_connection()
     rows = connection.execute(
         f"""
         SELECT DISTINCT p.sha256 FROM {_read_files(pages)} AS p
-        SEMI JOIN {_read_files(runs)} AS r ON p.run_id = r.run_id
-        """
+        SEMI JOIN {_read_files(runs)} AS r
+            ON p.run_id = r.run_id AND ({start}) AND ({end})
+        """,
+        parameters,
     ).fetchall()
     return {sha for (sha,) in rows}
 

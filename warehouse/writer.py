@@ -1,7 +1,8 @@
 """Atomic, append-only Parquet writes.
 
 Every batch becomes new files with unique names, written under a temporary name and
-renamed into place, so readers and crashes never see a partial file.
+renamed into place, so readers and crashes never see a partial file. A write the disk
+refuses (full, read-only) removes its temporary file and raises one clear error.
 """
 
 from __future__ import annotations
@@ -9,11 +10,12 @@ from __future__ import annotations
 import os
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import IO, Any, Self
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -26,6 +28,13 @@ Row = Mapping[str, Any]
 TEMP_SUFFIX = ".tmp"
 
 
+class WarehouseWriteError(OSError):
+    """A file the warehouse could not write: disk full, read-only, no permission.
+
+    Its message names the cause and the partition; nothing partial is left behind.
+    """
+
+
 def _fsync_dir(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY)
     try:
@@ -34,19 +43,32 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def write_atomic(final: Path, write: Callable[[IO[bytes]], None]) -> Path:
+    """Have ``write`` fill a temporary file, then rename it to ``final``: all or nothing."""
+    temporary = final.with_name(f".{final.name}{TEMP_SUFFIX}")
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        with temporary.open("wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.replace(final)
+        _fsync_dir(final.parent)
+    except BaseException as error:
+        with suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            cause = error.strerror or str(error)
+            raise WarehouseWriteError(error.errno, cause, str(final.parent)) from error
+        raise
+    return final
+
+
 def write_parquet_atomic(table: pa.Table, directory: Path) -> Path:
     """Write ``table`` as one new zstd file in ``directory`` and return its final path."""
-    directory.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     final = directory / f"part-{stamp}-{uuid.uuid4().hex[:12]}.parquet"
-    temporary = final.with_name(f".{final.name}{TEMP_SUFFIX}")
-    with temporary.open("wb") as handle:
-        pq.write_table(table, handle, compression="zstd")
-        handle.flush()
-        os.fsync(handle.fileno())
-    temporary.replace(final)
-    _fsync_dir(directory)
-    return final
+    return write_atomic(final, lambda handle: pq.write_table(table, handle, compression="zstd"))
 
 
 def _partition_key(spec: TableSpec, row: Row) -> tuple[str | None, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any, ClassVar
@@ -11,7 +10,7 @@ from urllib.parse import urlencode
 import scrapy
 from scrapy.http import Response
 
-from spiders.base import WindowedSpider
+from spiders.base import WindowedSpider, json_payload
 from transform.dates import parse_datetime
 
 API = "https://www.binance.com/bapi/composite/v1/public/cms/article"
@@ -66,11 +65,8 @@ class BinanceSpider(WindowedSpider):
         yield self.raw_page(
             response, "list", context={"catalog_id": catalog_id, "page_no": page_no}
         )
-        try:
-            catalogs = json.loads(response.text)["data"]["catalogs"]
-            entries = [entry for catalog in catalogs for entry in catalog["articles"]]
-        except (ValueError, KeyError, TypeError):
-            return  # the stored page is quarantined by transform with the reason
+        catalogs = json_payload(response)["data"]["catalogs"]
+        entries = [entry for catalog in catalogs for entry in catalog["articles"]]
         dated = [(entry, parse_datetime(entry.get("releaseDate"))) for entry in entries]
         for entry, moment in dated:
             if self.in_window(moment):

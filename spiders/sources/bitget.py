@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -11,7 +10,7 @@ from urllib.parse import urlencode
 import scrapy
 from scrapy.http import Response
 
-from spiders.base import AnnouncementPagesSpider
+from spiders.base import AnnouncementPagesSpider, json_payload
 from transform.dates import parse_datetime
 
 API = "https://api.bitget.com/api/v2/public/annoucements"  # sic: the API spells it so
@@ -81,12 +80,9 @@ class BitgetSpider(AnnouncementPagesSpider):
     def parse_list(self, response: Response, span: Span, page_no: int) -> Iterator[Any]:
         """Next page: ``cursor`` = the last annId, until a short page, ``since`` or the cap."""
         yield self.raw_page(response, "list", context={"page_no": page_no})
-        try:
-            entries = json.loads(response.text)["data"]
-            dated = [(entry, parse_datetime(entry.get("cTime"))) for entry in entries]
-            last_id = str(entries[-1]["annId"]) if entries else None
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return  # the stored page is quarantined by transform with the reason
+        entries = json_payload(response)["data"]
+        dated = [(entry, parse_datetime(entry.get("cTime"))) for entry in entries]
+        last_id = str(entries[-1]["annId"]) if entries else None
         for entry, moment in dated:
             if self.in_window(moment) and entry.get("annUrl") and entry.get("annId"):
                 yield self.page_request(entry["annUrl"], str(entry["annId"]), entry)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
 from urllib.parse import urlencode
@@ -10,7 +9,7 @@ from urllib.parse import urlencode
 import scrapy
 from scrapy.http import Response
 
-from spiders.base import AnnouncementPagesSpider
+from spiders.base import AnnouncementPagesSpider, json_payload
 from transform.sources.bybit import article_uid, entry_time
 
 API = "https://api.bybit.com/v5/announcements/index"
@@ -51,13 +50,10 @@ class BybitSpider(AnnouncementPagesSpider):
     def parse_list(self, response: Response, page_no: int) -> Iterator[Any]:
         """The API has no time filter: page until the window's start, ``total`` or the cap."""
         yield self.raw_page(response, "list", context={"page_no": page_no})
-        try:
-            result = json.loads(response.text)["result"]
-            entries = result["list"]
-            more = "total" not in result or page_no * self.page_size < int(result["total"])
-            dated = [(entry, entry_time(entry)) for entry in entries]
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return  # the stored page is quarantined by transform with the reason
+        result = json_payload(response)["result"]
+        entries = result["list"]
+        more = "total" not in result or page_no * self.page_size < int(result["total"])
+        dated = [(entry, entry_time(entry)) for entry in entries]
         for entry, moment in dated:
             if self.in_window(moment) and entry.get("url"):
                 yield self.page_request(entry["url"], article_uid(entry["url"]), entry)

@@ -15,7 +15,6 @@ from scrapy.http import Response
 from spiders.feeds import FeedSpider
 from transform.dates import parse_datetime
 from transform.feeds import feed_items
-from transform.model import PayloadError
 from transform.sources.coinbase import listed_post
 
 BLOG = "https://www.coinbase.com/blog/rss.xml"
@@ -51,11 +50,7 @@ class CoinbaseSpider(FeedSpider):
         """Each in-window blog post the feed only summarises; status items are whole."""
         if feed != "blog":
             return
-        try:
-            items = feed_items(response.body)
-        except PayloadError:
-            return  # the stored feed is quarantined by transform with the reason
-        for item in items:
+        for item in feed_items(response.body):
             whole = item.content is not None
             if item.link and not whole and self.in_window(parse_datetime(item.published)):
                 yield self.request(

@@ -20,7 +20,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from spiders.base import WindowedSpider
+from spiders.base import WindowedSpider, json_payload
 from transform.sources.gate_announcements import SITE, released_at
 
 API = "https://api.gateio.ws/api/v4/ann/list_article"
@@ -87,11 +87,8 @@ class GateAnnouncementsSpider(WindowedSpider):
 
     def parse_list(self, response: Response, page_no: int, build_id: str | None) -> Iterator[Any]:
         yield self.raw_page(response, "list", context={"lang": self.lang, "page_no": page_no})
-        try:
-            entries = json.loads(response.text)["data"]["list"]
-            dated = [(entry, released_at(entry)) for entry in entries]
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return  # the stored page is quarantined by transform with the reason
+        entries = json_payload(response)["data"]["list"]
+        dated = [(entry, released_at(entry)) for entry in entries]
         for entry, moment in dated:
             if build_id and self.in_window(moment):
                 yield self.detail_request(entry, moment, build_id)

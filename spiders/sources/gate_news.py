@@ -15,7 +15,6 @@ from scrapy.http import Response
 
 from spiders.base import WindowedSpider
 from transform.html import parse_document
-from transform.model import PayloadError
 from transform.sources.gate_announcements import SITE
 from transform.sources.gate_news import news_links, next_page
 
@@ -48,10 +47,7 @@ class GateNewsSpider(WindowedSpider):
 
     def parse_list(self, response: Response, page_no: int) -> Iterator[Any]:
         yield self.raw_page(response, "list", context={"lang": self.lang, "page_no": page_no})
-        try:
-            document = parse_document(response.body)
-        except PayloadError:
-            return  # the stored page is quarantined by transform with the reason
+        document = parse_document(response.body)
         links = news_links(document, response.url)
         for link in links:
             if link.published_at is None or self.in_window(link.published_at):

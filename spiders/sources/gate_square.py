@@ -18,7 +18,6 @@ from scrapy.http import Response
 
 from spiders.base import WindowedSpider
 from transform.html import parse_document
-from transform.model import PayloadError
 from transform.sources.gate_square import ARTICLE_URL, list_entries
 
 SITE = "https://www.gate.com"
@@ -63,10 +62,7 @@ class GateSquareSpider(WindowedSpider):
 
     def parse_list(self, response: Response, list_url: str, page_no: int) -> Iterator[Any]:
         yield self.raw_page(response, "list", context={"list": list_url, "page_no": page_no})
-        try:
-            entries = list_entries(parse_document(response.body), datetime.now(UTC))
-        except PayloadError:
-            return  # the stored page is quarantined by transform with the reason
+        entries = list_entries(parse_document(response.body), datetime.now(UTC))
         for entry in entries:
             if self.in_window(entry.published_at):
                 url = ARTICLE_URL.format(post_id=entry.post_id)

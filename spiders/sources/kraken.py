@@ -7,7 +7,6 @@ list is all there is to fetch.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -16,6 +15,7 @@ from urllib.parse import urlencode
 import scrapy
 from scrapy.http import Response
 
+from spiders.base import json_payload
 from spiders.feeds import FeedSpider
 from transform.dates import parse_datetime
 
@@ -70,12 +70,9 @@ class KrakenSpider(FeedSpider):
 
     def parse_posts(self, response: Response, page_no: int) -> Iterator[Any]:
         yield self.raw_page(response, "list", context={"page_no": page_no})
-        try:
-            posts = json.loads(response.body)
-            dates = [parse_datetime(post.get("date_gmt")) for post in posts]
-            total_pages = int(response.headers.get(b"X-WP-TotalPages") or 1)
-        except (ValueError, TypeError, AttributeError):
-            return  # the stored page is quarantined by transform with the reason
+        posts = json_payload(response)
+        dates = [parse_datetime(post.get("date_gmt")) for post in posts]
+        total_pages = int(response.headers.get(b"X-WP-TotalPages") or 1)
         oldest = min((moment for moment in dates if moment), default=None)
         # X-WP-TotalPages ends the window's pages; past it WordPress answers 400.
         if page_no < total_pages and self.should_page(page_no, len(posts), self.page_size, oldest):

@@ -3,7 +3,6 @@ article from the site CMS for the body."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -12,7 +11,7 @@ from urllib.parse import urlencode
 import scrapy
 from scrapy.http import Response
 
-from spiders.base import WindowedSpider
+from spiders.base import WindowedSpider, json_payload
 from transform.dates import parse_datetime
 from transform.sources.kucoin import article_path
 
@@ -66,13 +65,10 @@ class KucoinSpider(WindowedSpider):
 
     def parse_list(self, response: Response, page_no: int) -> Iterator[Any]:
         yield self.raw_page(response, "list", context={"page_no": page_no})
-        try:
-            data = json.loads(response.text)["data"]
-            items, total_pages = data["items"], int(data["totalPage"])
-            # The server may serve fewer than asked (its spec's example answers 15 to 50).
-            served = int(data.get("pageSize") or self.page_size)
-        except (ValueError, KeyError, TypeError):
-            return  # the stored page is quarantined by transform with the reason
+        data = json_payload(response)["data"]
+        items, total_pages = data["items"], int(data["totalPage"])
+        # The server may serve fewer than asked (its spec's example answers 15 to 50).
+        served = int(data.get("pageSize") or self.page_size)
         dated = [(item, parse_datetime(item.get("cTime"))) for item in items]
         for item, moment in dated:
             if self.in_window(moment) and item.get("annUrl"):

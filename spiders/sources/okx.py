@@ -3,7 +3,6 @@ article's help-centre page for the body."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any, ClassVar
 from urllib.parse import urlencode
@@ -12,7 +11,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from spiders.base import WindowedSpider
+from spiders.base import WindowedSpider, json_payload
 from transform.dates import parse_datetime
 from transform.sources.okx import HELP_URL, article_slug, entry_time
 
@@ -66,14 +65,16 @@ class OkxSpider(WindowedSpider):
         request = self.request(f"{API}/announcement-types", self.parse_types)
         yield request.replace(errback=self.types_failed)
 
-    def parse_types(self, response: Response) -> Iterator[scrapy.Request]:
-        """The types this region has (results differ by IP); the known ones if unreadable."""
+    def parse_types(self, response: Response) -> Iterator[Any]:
+        """The types this region has (results differ by IP); the known ones if unreadable,
+        which is quarantined at the parse stage (the types page itself is not stored)."""
         try:
-            types = [entry["annType"] for entry in json.loads(response.text)["data"]]
-        except (ValueError, KeyError, TypeError):
+            types = [entry["annType"] for entry in json_payload(response)["data"]]
+        except (ValueError, KeyError, TypeError) as error:
+            yield self.parse_failed(response, error, stored=False)
             types = []
         if not types:
-            self.logger.warning("unreadable announcement types, using the known ones")
+            self.logger.warning("no announcement types, using the known ones")
         yield from self.first_pages(types or KNOWN_TYPES)
 
     def types_failed(self, failure: Failure) -> Iterator[Any]:
@@ -86,11 +87,8 @@ class OkxSpider(WindowedSpider):
     def parse_list(self, response: Response, ann_type: str, page_no: int) -> Iterator[Any]:
         """No time filter in the API: page until the window's start, ``totalPage`` or the cap."""
         yield self.raw_page(response, "list", context={"ann_type": ann_type, "page_no": page_no})
-        try:
-            listing = json.loads(response.text)["data"][0]
-            entries, total_pages = listing["details"], int(listing["totalPage"])
-        except (ValueError, KeyError, IndexError, TypeError):
-            return  # the stored page is quarantined by transform with the reason
+        listing = json_payload(response)["data"][0]
+        entries, total_pages = listing["details"], int(listing["totalPage"])
         for entry in entries:
             if self.in_window(entry_time(entry)) and entry.get("url"):
                 slug = article_slug(entry["url"])

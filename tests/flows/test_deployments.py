@@ -32,7 +32,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectStack]:
         patch.setenv("EXNEWS_CONNECT_TO", f"*={fixtures.base_url}")
         patch.setenv("EXNEWS_DOWNLOAD_DELAY", "0")
         patch.setenv("EXNEWS_WAREHOUSE", str(home / "warehouse"))
-        with prefect_stack(home, log_dir=Path("tests/output/prefect")) as running:
+        # No scheduled ingest meanwhile: it would take the one ingest slot from the tests.
+        logs = Path("tests/output/prefect")
+        with prefect_stack(home, ingest_cron="0 0 1 1 *", log_dir=logs) as running:
             yield running
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -67,3 +68,16 @@ def test_queries_during_compaction_never_see_fewer_rows(warehouse: Path):
         reader.join()
     assert not failures
     assert counts and min(counts) == 60
+
+
+def test_temporary_files_of_killed_writers_go_after_the_retention(warehouse: Path):
+    """A writer killed mid-file leaves a temporary file nothing else will ever remove."""
+    fill(warehouse, 1)
+    partition = warehouse / "articles" / "source=binance" / "month=2026-10"
+    abandoned, being_written = partition / ".part-a.parquet.tmp", partition / ".part-b.parquet.tmp"
+    for path in (abandoned, being_written):
+        path.write_bytes(b"PAR1 half a file")
+    hour_ago = (datetime.now(UTC) - timedelta(hours=1)).timestamp()
+    os.utime(abandoned, (hour_ago, hour_ago))
+    compact(warehouse)
+    assert (abandoned.exists(), being_written.exists()) == (False, True)

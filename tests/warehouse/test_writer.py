@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import subprocess
@@ -10,13 +11,15 @@ import textwrap
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 import pyarrow.parquet as pq
+import pytest
 
 from warehouse import connect
 from warehouse.layout import table_files
 from warehouse.schemas import TABLES
-from warehouse.writer import BatchWriter, write_rows
+from warehouse.writer import BatchWriter, WarehouseWriteError, write_atomic, write_rows
 
 SPEC = TABLES["quarantine"]
 
@@ -83,3 +86,18 @@ def test_a_writer_killed_mid_batch_leaves_no_unreadable_file(warehouse: Path):
         assert pq.read_metadata(path).num_rows == 100_000
     count = connect(warehouse).execute("select count(*) from quarantine").fetchone()[0]
     assert count == (100_000 if committed else 0)  # views dedupe the repeated ids
+
+
+def test_a_refused_write_leaves_nothing_and_says_why(warehouse: Path):
+    """The disk refusing mid-file (full, read-only) must not leave the half-written file."""
+
+    def half_then_full(handle: IO[bytes]) -> None:
+        handle.write(b"PAR1 half a file")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    partition = warehouse / "quarantine" / "month=2026-10"
+    with pytest.raises(WarehouseWriteError) as refused:
+        write_atomic(partition / "part-x.parquet", half_then_full)
+    assert refused.value.errno == errno.ENOSPC
+    assert str(partition) in str(refused.value) and "No space left" in str(refused.value)
+    assert list(partition.iterdir()) == []
