@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -16,12 +17,39 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-app = typer.Typer(
-    help="exnews: crypto-exchange news into a Parquet warehouse.", no_args_is_help=True
-)
+
+class _Exnews(typer.Typer):
+    """The app, with a last guard: an error no command handled is a bug, told in one line
+    (its type and message) with exit status 1, never a traceback (EXNEWS_TRACEBACK=1 shows
+    it). Bad input and bad usage are answered by the commands themselves."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as error:
+            if os.environ.get("EXNEWS_TRACEBACK"):
+                raise
+            _say(f"internal error (a bug): {type(error).__name__}: {error}")
+            sys.exit(1)
+
+
+app = _Exnews(help="exnews: crypto-exchange news into a Parquet warehouse.", no_args_is_help=True)
 # Wide when piped, so reports in logs and CI output are not cut to 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 200)
-errors = Console(stderr=True)
+# Messages are never wrapped: one error, one line.
+errors = Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+def _say(message: str) -> None:
+    """One line on stderr, whatever line breaks the message has (DuckDB's have several)."""
+    errors.print(" ".join(message.split()), markup=False)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    """Say ``message`` and give the exit to raise: 1 for bad input, 2 for bad usage."""
+    _say(message)
+    return typer.Exit(code)
+
 
 # Prefect on these machines: a slow ephemeral cold start, and no telemetry.
 PREFECT_DEFAULTS = {
@@ -32,14 +60,15 @@ PREFECT_DEFAULTS = {
 
 
 def _check_warehouse(warehouse: str | None) -> str | None:
-    """Refuse a URL (``--warehouse`` or ``EXNEWS_WAREHOUSE``) before any command starts."""
+    """Refuse a URL (one line, exit 1) or a file (bad usage) before any command starts."""
     from warehouse.layout import warehouse_root
 
     try:
         warehouse_root(warehouse)
     except ValueError as error:
-        errors.print(f"[red]error:[/red] {error}", soft_wrap=True)
-        raise typer.Exit(1) from error
+        raise _fail(f"error: {error}") from error
+    if warehouse and Path(warehouse).exists() and not Path(warehouse).is_dir():
+        raise typer.BadParameter(f"{warehouse} is not a folder")
     return warehouse
 
 
@@ -64,7 +93,28 @@ def _use_warehouse(warehouse: str | None) -> None:
 
 
 def _split(sources: str | None) -> list[str] | None:
-    return [s.strip() for s in sources.split(",") if s.strip()] if sources else None
+    """The source keys asked for; an unknown one is bad usage, caught before any flow runs."""
+    if not sources:
+        return None
+    from spiders.registry import source_names
+
+    chosen = [s.strip() for s in sources.split(",") if s.strip()]
+    unknown = sorted(set(chosen) - set(source_names()))
+    if unknown:
+        known = ", ".join(source_names())
+        raise typer.BadParameter(
+            f"unknown source(s) {', '.join(unknown)} (known: {known})", param_hint="'--sources'"
+        )
+    return chosen
+
+
+def _window(start: datetime, end: datetime) -> tuple[date, date]:
+    """``[start, end)`` as dates; an empty window is a mistyped date, refused before Prefect."""
+    if end <= start:
+        raise typer.BadParameter(
+            f"--end {end.date()} must be after --start {start.date()}", param_hint="'--end'"
+        )
+    return start.date(), end.date()
 
 
 def _print_rows(rows: list[dict[str, Any]], title: str) -> None:
@@ -93,9 +143,7 @@ def _storage_errors() -> Iterator[None]:
     try:
         yield
     except WarehouseWriteError as error:
-        message = escape(f"cannot write to the warehouse: {error}")
-        errors.print(f"[red]error:[/red] {message}", soft_wrap=True)
-        raise typer.Exit(1) from error
+        raise _fail(f"error: cannot write to the warehouse: {error}") from error
 
 
 def _run_flow(flow_name: str, **parameters: Any) -> None:
@@ -107,14 +155,11 @@ def _run_flow(flow_name: str, **parameters: Any) -> None:
         with _storage_errors():
             rows = getattr(flows_module, flow_name)(**parameters)
     except ValueError as error:
-        errors.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(2) from error
+        raise _fail(f"error: {error}", 2) from error
     _print_rows(report_table(rows), f"exnews {flow_name}")
     failed = [row for row in rows if row["status"] == "failed"]
     for row in failed:  # the table may be cut or scrolled away: the cause on one line
-        errors.print(
-            f"[red]error:[/red] {row['source']}: {escape(str(row['message']))}", soft_wrap=True
-        )
+        _say(f"error: {row['source']}: {row['message']}")
     if failed:
         raise typer.Exit(1)
 
@@ -145,9 +190,24 @@ def backfill(
 ) -> None:
     """Fetch a fixed window [start, end) again, without touching incremental state."""
     _use_warehouse(warehouse)
+    first, after = _window(start, end)
     # The flow's parameter is an int with its own default: None would fail its validation.
     cap = {} if max_pages is None else {"max_pages": max_pages}
-    _run_flow("backfill", sources=_split(sources), start=start.date(), end=end.date(), **cap)
+    _run_flow("backfill", sources=_split(sources), start=first, end=after, **cap)
+
+
+def _activity(warehouse: str | None) -> dict[str, dict[str, object]]:
+    """Per-source activity, or one line and exit 1 when the warehouse cannot be read."""
+    import duckdb
+
+    from warehouse.layout import warehouse_root
+    from warehouse.state import source_activity
+
+    root = warehouse_root(warehouse)
+    try:
+        return source_activity(root)
+    except (duckdb.Error, OSError) as error:
+        raise _fail(f"could not read the warehouse {root}: {error}") from error
 
 
 def _age(moment: datetime | None, now: datetime) -> str:
@@ -161,10 +221,8 @@ def _age(moment: datetime | None, now: datetime) -> str:
 def sources(warehouse: WarehouseOption = None) -> None:
     """Every source: its endpoints, kind, last run and freshness in the warehouse."""
     from spiders.registry import source_names, spider_class
-    from warehouse.layout import warehouse_root
-    from warehouse.state import source_activity
 
-    activity = source_activity(warehouse_root(warehouse))
+    activity = _activity(warehouse)
     now = datetime.now(UTC)
     table = Table("source", "kind", "endpoints", "last run", "status", "newest item", "articles")
     for name in source_names():
@@ -188,10 +246,8 @@ def status(warehouse: WarehouseOption = None) -> None:
     """Per-source freshness: newest item, expected cadence, last run; stale sources flagged."""
     from flows.report import staleness
     from spiders.registry import source_names, spider_class
-    from warehouse.layout import warehouse_root
-    from warehouse.state import source_activity
 
-    activity = source_activity(warehouse_root(warehouse))
+    activity = _activity(warehouse)
     now = datetime.now(UTC)
     table = Table("source", "newest item", "cadence", "fresh", "last run", "status", "articles")
     stale_sources = []
@@ -228,7 +284,6 @@ def serve(
 ) -> None:
     """Prefect server + work pool + deployments + worker on 127.0.0.1, until Ctrl-C or SIGTERM."""
     import time
-    from pathlib import Path
 
     from flows.serve import StopSignal, prefect_stack, stop_on_signals
 
@@ -248,8 +303,7 @@ def serve(
     except StopSignal as stop:
         console.print(f"stopped ({stop}).")
     except RuntimeError as error:
-        errors.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(1) from error
+        raise _fail(f"error: {error}") from error
 
 
 @app.command()
@@ -261,7 +315,8 @@ def reprocess(
 ) -> None:
     """Rebuild articles, comments and mentions of [start, end) from raw_pages (no fetch)."""
     _use_warehouse(warehouse)
-    _run_flow("reprocess", sources=_split(sources), start=start.date(), end=end.date())
+    first, after = _window(start, end)
+    _run_flow("reprocess", sources=_split(sources), start=first, end=after)
 
 
 @app.command()
@@ -281,6 +336,25 @@ def compact(
     _print_rows(rows, "exnews compact")
 
 
+def _parser_source(source: str | None) -> str | None:
+    """A source ``transform`` has a parser for; another is bad usage."""
+    from transform.clean import known_sources
+
+    if source is not None and source not in known_sources():
+        raise typer.BadParameter(f"unknown source {source!r} (known: {', '.join(known_sources())})")
+    return source
+
+
+def _fetched_at(value: str | None) -> datetime | None:
+    """ISO 8601 (``Z`` allowed); anything else is bad usage."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise typer.BadParameter(f"{value!r} is not an ISO 8601 time") from error
+
+
 @app.command()
 def clean(
     file: Annotated[
@@ -291,31 +365,31 @@ def clean(
     ],
     url: Annotated[str | None, typer.Option(help="The page's URL")] = None,
     source: Annotated[
-        str | None, typer.Option(help="The source key (binance, gate_square, ...)")
+        str | None,
+        typer.Option(help="The source key (binance, gate_square, ...)", callback=_parser_source),
     ] = None,
     fetched_at: Annotated[
-        str | None, typer.Option(help="When the page was fetched (ISO 8601; default now)")
+        datetime | None,
+        typer.Option(help="When the page was fetched (ISO 8601; default now)", parser=_fetched_at),
     ] = None,
     output_format: Annotated[str, typer.Option("--format", "-f", help="json")] = "json",
 ) -> None:
     """Clean one document and print the article: body, comments, category, mentions, ..."""
-    from pathlib import Path
-
     from transform.clean import article_json, clean_document
     from transform.model import PayloadError
 
     if output_format != "json":
-        errors.print(f"[red]error:[/red] unknown format {output_format!r} (json)")
-        raise typer.Exit(2)
+        raise _fail(f"error: unknown format {output_format!r} (json)", 2)
     try:
-        moment = datetime.fromisoformat(fetched_at.replace("Z", "+00:00")) if fetched_at else None
         content = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+    except OSError as error:
+        raise _fail(f"could not read {file}: {error.strerror or error}") from error
+    try:
         article = clean_document(
-            content, url=url, source=source, fetched_at=moment or datetime.now(UTC)
+            content, url=url, source=source, fetched_at=fetched_at or datetime.now(UTC)
         )
-    except (OSError, ValueError, PayloadError) as error:
-        errors.print(f"[red]could not read {file}:[/red] {error}")
-        raise typer.Exit(1) from error
+    except PayloadError as error:
+        raise _fail(f"could not clean {file}: {error}") from error
     sys.stdout.write(
         json.dumps(article_json(article), ensure_ascii=False, indent=1, default=_json_default)
         + "\n"
@@ -346,8 +420,7 @@ def sql(
     from warehouse.views import confined_connection, read_only_statements
 
     if output_format not in ("table", "csv", "json"):
-        errors.print(f"[red]error:[/red] unknown format {output_format!r} (table, csv, json)")
-        raise typer.Exit(2)
+        raise _fail(f"error: unknown format {output_format!r} (table, csv, json)", 2)
     try:
         statements = read_only_statements(query)
         connection = confined_connection(warehouse)  # no file outside the warehouse
@@ -358,8 +431,7 @@ def sql(
         columns = [description[0] for description in result.description or []]
         rows = result.fetchall()
     except (duckdb.Error, ValueError) as error:
-        errors.print(f"[red]query failed:[/red] {error}")
-        raise typer.Exit(1) from error
+        raise _fail(f"query failed: {error}") from error
     if output_format == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(columns)
@@ -428,15 +500,13 @@ def search(
     warehouse: WarehouseOption = None,
 ) -> None:
     """Ranked full-text search of articles (English and Chinese), hits highlighted."""
-    from rich.markup import escape
 
     from warehouse.layout import warehouse_root
     from warehouse.search import SearchError
     from warehouse.search import search as search_articles
 
     if output_format not in ("table", "json"):
-        errors.print(f"[red]error:[/red] unknown format {output_format!r} (table, json)")
-        raise typer.Exit(2)
+        raise _fail(f"error: unknown format {output_format!r} (table, json)", 2)
     try:
         if rebuild:
             _rebuild_index(warehouse)
@@ -452,8 +522,7 @@ def search(
             limit=limit,
         )
     except SearchError as error:
-        errors.print(f"[red]error:[/red] {escape(str(error))}")
-        raise typer.Exit(2) from error
+        raise _fail(f"error: {error}", 2) from error
     if output_format == "json":
         records = [_hit_json(hit) for hit in hits]
         sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")

@@ -16,6 +16,7 @@ from typing import Any
 
 from transform import Article, Page, parse_page
 from transform.fingerprint import pick_story
+from transform.limits import LimitError
 from warehouse.schemas import TABLES
 from warehouse.state import story_candidates
 from warehouse.versions import ArticleVersion, UpsertResult, upsert_articles
@@ -74,11 +75,16 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
-def _quarantine_row(page: Page, error: Exception, run_id: str) -> dict[str, Any]:
+def _quarantine_row(
+    page: Page, error: Exception, run_id: str, stage: str = "transform", item: str = ""
+) -> dict[str, Any]:
+    """``stage`` "transform": the page gave nothing; "enrich": an article landed cut short by
+    a limit of transform.limits (``item`` names it, ``error`` says what was cut)."""
+    key = f"{page.raw_id}\x1f{stage}" + (f"\x1f{item}" if item else "")
     return {
-        "quarantine_id": hashlib.sha256(f"{page.raw_id}\x1ftransform".encode()).hexdigest()[:24],
+        "quarantine_id": hashlib.sha256(key.encode()).hexdigest()[:24],
         "source": page.source,
-        "stage": "transform",
+        "stage": stage,
         "url": page.url,
         "native_id": page.native_id,
         "error_type": type(error).__name__,
@@ -88,6 +94,10 @@ def _quarantine_row(page: Page, error: Exception, run_id: str) -> dict[str, Any]
         "failed_at": datetime.now(UTC),
         "run_id": run_id,
     }
+
+
+def _limit(article: Article) -> LimitError:
+    return LimitError(f"article {article.native_id}: {'; '.join(article.limits)}")
 
 
 def _version(article: Article, run_id: str, stories: list[tuple[str, str]]) -> ArticleVersion:
@@ -130,10 +140,12 @@ def process_pages(
             except Exception as error:  # any bad payload is quarantined, the run goes on
                 failures.append(_quarantine_row(page, error, run_id))
                 continue
-            versions += [
-                _version(article, run_id, stories)
-                for article in articles
-                if window.holds(article.published_at)
+            kept = [article for article in articles if window.holds(article.published_at)]
+            versions += [_version(article, run_id, stories) for article in kept]
+            failures += [
+                _quarantine_row(page, _limit(article), run_id, "enrich", article.article_id)
+                for article in kept
+                if article.limits
             ]
         write_rows(root, TABLES["quarantine"], failures)
         result.outcomes.merge(upsert_articles(root, source, versions))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import importlib
-import json
 import pkgutil
 import re
 from datetime import UTC, datetime
@@ -26,13 +25,12 @@ from transform.category import category_from_title
 from transform.enrich import enrich
 from transform.html import extract_article, parse_document
 from transform.ids import article_id, canonical_url
+from transform.limits import LimitError, check_size, load_json
 from transform.model import Article, Comment, Page, PayloadError
 from transform.symbols import find_symbols
 
 # The source value of articles no source parser read.
 GENERIC_SOURCE = "web"
-# Errors a source parser may let escape on a payload it cannot read (docs/adding-a-source.md).
-_PARSE_ERRORS = (PayloadError, ValueError, KeyError, TypeError, IndexError, AttributeError)
 _MARKUP = re.compile(r"^\s*<[!?a-z]", re.IGNORECASE)
 _FEED = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?<(?:rss|feed|rdf:RDF)\b", re.IGNORECASE)
 # A news site's risk note under the article: generic extraction keeps it, it is not the story.
@@ -53,12 +51,14 @@ def clean_document(
     entry, is returned as a partial article). HTML goes to the source's parser when it reads
     it, else to the generic extractor. Text is read by the source's text reader where it has
     one (Gate Square), else its first line is the title and its paragraphs the body.
-    Raises :class:`PayloadError` saying what could not be read.
+    Raises :class:`PayloadError` saying what could not be read, :class:`LimitError` (one)
+    when the input is past a limit of :mod:`transform.limits`.
     """
     fetched_at = fetched_at.replace(tzinfo=UTC) if fetched_at.tzinfo is None else fetched_at
     fetched_at = fetched_at.astimezone(UTC)
     module = _source_module(source) if source else None
-    body = content.encode() if isinstance(content, str) else bytes(content)
+    body = content.encode("utf-8", "surrogatepass") if isinstance(content, str) else bytes(content)
+    check_size(body, "the input")
     if not body.strip():
         raise PayloadError("the input is empty")
     head = body[:200].decode("utf-8", "ignore")
@@ -92,10 +92,11 @@ def article_json(article: Article) -> dict[str, Any]:
         "topics": list(getattr(article, "topics", None) or []),
         "coins": list(article.coins),
         "pairs": list(article.pairs),
-        "mentions": [dataclasses.asdict(mention) for mention in article.mentions],
+        "mentions": [dict(vars(mention)) for mention in article.mentions],  # flat: no deep copy
         "fingerprint": article.fingerprint,
         "url": article.url or None,
         "source": article.source,
+        "limits": list(article.limits),
     }
 
 
@@ -121,11 +122,14 @@ def _source_module(source: str) -> ModuleType:
 
 
 def _is_json(body: bytes) -> bool:
-    """Whether the input is a JSON object or array (a source's API payload)."""
+    """Whether the input is a JSON object or array (a source's API payload); raises
+    :class:`LimitError` on JSON nested past the limit."""
     if body.lstrip()[:1] not in (b"{", b"["):
         return False
     try:
-        json.loads(body)
+        load_json(body, "the input's JSON")
+    except LimitError:
+        raise
     except ValueError:
         return False
     return True
@@ -172,7 +176,9 @@ def _from_payload(
     for kind in ("detail", "list"):
         try:
             articles = parse_page(_page(body, source, kind, url, fetched_at))
-        except _PARSE_ERRORS as error:
+        except LimitError:
+            raise
+        except PayloadError as error:
             errors.append(f"{kind}: {error}")
             continue
         if articles:
@@ -200,11 +206,14 @@ def _from_html(
     refused = None
     if source is not None:
         try:
-            [article, *_] = parse_page(_page(body, source, "detail", url, fetched_at))
-        except _PARSE_ERRORS as error:
+            articles = parse_page(_page(body, source, "detail", url, fetched_at))
+        except LimitError:
+            raise
+        except PayloadError as error:
+            articles = []
             refused = f"source {source!r} could not read it as a detail page ({error})"
-        else:
-            return article
+        if articles:
+            return articles[0]
     try:
         extracted = extract_article(body, url)
     except PayloadError as error:
@@ -308,7 +317,10 @@ def _exchange(source: str | None, module: ModuleType | None, url: str) -> str:
     """The source's exchange; for no source, the site's name ("www.gate.com" -> "gate")."""
     if module is not None:
         return getattr(module, "EXCHANGE", None) or str(source).split("_")[0]
-    labels = (urlsplit(url).hostname or "").split(".")
+    try:
+        labels = (urlsplit(url).hostname or "").split(".")
+    except ValueError:  # not a URL urllib can split: no site name to take
+        return "unknown"
     return labels[-2] if len(labels) >= 2 else "unknown"
 
 

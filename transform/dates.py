@@ -12,9 +12,12 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
+
+from transform.limits import MAX_DATE_CHARS
 
 # "2026-09-07 08:00 (UTC)", "2026-09-07 08:00:00 UTC+8", "2026-08-03 UTC"
 _STAMP = re.compile(
@@ -44,15 +47,24 @@ _ABSOLUTE_SETTINGS: dict[str, Any] = {
     "PARSERS": ["absolute-time"],
 }
 
-# Relative times as sites print them: "15h ago", "3 days ago", "2w ago", "5 minutes ago".
+# Relative times as sites print them: "15h ago", "3 days ago", "2w ago", "5 minutes ago",
+# "2 hours 5 minutes ago", "an hour and 30 minutes ago": one or more amounts of a unit.
+_EN_AMOUNT = r"(?<![a-z])(?:\d+|(?:an?|one)(?=\s))"
+_EN_UNIT = (
+    r"(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?|mos?|months?"
+    r"|y|yrs?|years?)(?![a-z])"
+)
+_AGO_PART = re.compile(rf"(?P<amount>{_EN_AMOUNT})\s*(?P<unit>{_EN_UNIT})")
 _AGO = re.compile(
-    r"^(?P<amount>\d+|an?|one)\s*(?P<unit>s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?"
-    r"|d|days?|w|wks?|weeks?|mos?|months?|y|yrs?|years?)\s+ago$"
+    rf"(?:{_EN_AMOUNT}\s*{_EN_UNIT}(?:\s*,\s*|\s+and\s+|\s+))*{_EN_AMOUNT}\s*{_EN_UNIT}\s+ago"
 )
-# "3小时前", "5 分钟前", "2个月前", "半小时前"
-_AGO_ZH = re.compile(
-    r"^(?P<amount>\d+|半)\s*(?:个)?\s*(?P<unit>秒|分钟|分|小时|天|日|周|星期|月|年)前$"
+# "3小时前", "5 分钟前", "2个月前", "半小时前", "2小时30分钟前"
+_AGO_ZH_PART = re.compile(
+    r"(?P<amount>\d+|半)\s*(?:个)?\s*(?P<unit>秒|分钟|分|小时|天|日|周|星期|月|年)"
 )
+_AGO_ZH = re.compile(rf"(?:{_AGO_ZH_PART.pattern}\s*)+前")
+# Longer text is no relative time (and is not worth matching).
+_MAX_PHRASE = 40
 # "yesterday", "yesterday at 14:30", "昨天 14:30", "前天"
 _DAY_WORD = re.compile(
     r"^(?P<word>yesterday|today|昨天|前天|今天)(?:\s*(?:at\s*)?(?P<time>\d{1,2}:\d{2}))?$"
@@ -69,12 +81,15 @@ _UNIT_ZH = {
 }  # fmt: skip
 
 
-def from_epoch(value: int | float | str) -> datetime:
-    """Epoch seconds or milliseconds (told apart by size) to UTC."""
+def from_epoch(value: int | float | str) -> datetime | None:
+    """Epoch seconds or milliseconds (told apart by size) to UTC; None past year 9999."""
     number = float(value)
     if abs(number) > 1e11:
         number /= 1000
-    return datetime.fromtimestamp(number, tz=UTC)
+    try:
+        return datetime.fromtimestamp(number, tz=UTC)
+    except (OverflowError, OSError, ValueError):  # beyond what datetime (or time_t) holds
+        return None
 
 
 def _offset(text: str | None) -> timezone:
@@ -96,7 +111,7 @@ def parse_datetime(value: str | int | float | None) -> datetime | None:
     if isinstance(value, int | float):
         return from_epoch(value)
     text = value.strip()
-    if not text:
+    if not text or len(text) > MAX_DATE_CHARS:  # no date is written that long
         return None
     if text.isdigit():
         return from_epoch(text)
@@ -137,16 +152,19 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _back(now: datetime, unit: str, amount: float) -> datetime:
+def _back(now: datetime, unit: str, amount: float) -> datetime | None:
     """``now`` minus an amount of a unit; months and years by the calendar (Mar 31 - 1
-    month is Feb 28/29)."""
-    if unit in ("months", "years"):
-        months = round(amount * (12 if unit == "years" else 1))
-        index = now.year * 12 + now.month - 1 - months
-        year, month = divmod(index, 12)
-        day = min(now.day, calendar.monthrange(year, month + 1)[1])
-        return now.replace(year=year, month=month + 1, day=day)
-    return now - timedelta(**{unit: amount})
+    month is Feb 28/29). None before year 1 ("99999999 days ago")."""
+    try:
+        if unit in ("months", "years"):
+            months = round(amount * (12 if unit == "years" else 1))
+            index = now.year * 12 + now.month - 1 - months
+            year, month = divmod(index, 12)
+            day = min(now.day, calendar.monthrange(year, month + 1)[1])
+            return now.replace(year=year, month=month + 1, day=day)
+        return now - timedelta(**{unit: amount})
+    except (OverflowError, ValueError):
+        return None
 
 
 def resolve_relative(text: str, now: datetime) -> datetime | None:
@@ -154,23 +172,19 @@ def resolve_relative(text: str, now: datetime) -> datetime | None:
     against ``now`` (the page's fetch time; naive means UTC); None for anything else.
 
     Strict on purpose: callers use it to tell a time line from text (a comment saying
-    "today" or "1 hour" is not a time), so only whole relative phrases count. Compound
-    phrases ("2 hours 5 minutes ago", "2小时30分钟前") go to dateparser's relative parser.
+    "today" or "1 hour" is not a time), so only whole relative phrases count, compound ones
+    ("2 hours 5 minutes ago", "2小时30分钟前") included, each amount taken back in turn.
     """
     now = _utc(now)
     phrase = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip(" ·•").lower()
-    if not phrase:
+    if not phrase or len(phrase) > _MAX_PHRASE:
         return None
     if phrase in _NOW_WORDS:
         return now
-    if match := _AGO.match(phrase):
-        amount = 1 if match["amount"] in ("a", "an", "one") else int(match["amount"])
-        unit = match["unit"]
-        key = "mo" if unit.startswith("mo") else unit[0]
-        return _back(now, _UNIT_EN[key], amount)
-    if match := _AGO_ZH.match(phrase):
-        amount = 0.5 if match["amount"] == "半" else int(match["amount"])
-        return _back(now, _UNIT_ZH[match["unit"]], amount)
+    if _AGO.fullmatch(phrase):
+        return _ago(now, map(_english_part, _AGO_PART.finditer(phrase)))
+    if _AGO_ZH.fullmatch(phrase):
+        return _ago(now, map(_chinese_part, _AGO_ZH_PART.finditer(phrase)))
     if match := _DAY_WORD.match(phrase):
         day = now - timedelta(days=_DAYS_BACK[match["word"]])
         if match["time"] is None:
@@ -179,23 +193,24 @@ def resolve_relative(text: str, now: datetime) -> datetime | None:
         if hour > 23 or minute > 59:
             return None
         return day.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    if len(phrase) <= 40 and (phrase.endswith(" ago") or phrase.endswith("前")):
-        return _compound(phrase, now)
     return None
 
 
-def _compound(phrase: str, now: datetime) -> datetime | None:
-    """ "2 hours 5 minutes ago" by dateparser, against ``now``; never a future time."""
-    import dateparser
+def _english_part(part: re.Match[str]) -> tuple[str, float]:
+    """ "15h", "an hour", "2 mos" as (timedelta unit, amount)."""
+    unit, amount = part["unit"], part["amount"]
+    key = "mo" if unit.startswith("mo") else unit[0]
+    return _UNIT_EN[key], 1 if amount in ("a", "an", "one") else int(amount)
 
-    settings = {
-        "TIMEZONE": "UTC",
-        "TO_TIMEZONE": "UTC",
-        "RETURN_AS_TIMEZONE_AWARE": True,
-        "PARSERS": ["relative-time"],
-        "RELATIVE_BASE": now.replace(tzinfo=None),
-    }
-    moment = dateparser.parse(phrase, languages=_LANGUAGES, settings=settings)
-    if moment is None or (moment := moment.astimezone(UTC)) > now:
-        return None
+
+def _chinese_part(part: re.Match[str]) -> tuple[str, float]:
+    """ "3小时", "半小时", "2个月" as (timedelta unit, amount)."""
+    return _UNIT_ZH[part["unit"]], 0.5 if part["amount"] == "半" else int(part["amount"])
+
+
+def _ago(now: datetime, parts: Iterable[tuple[str, float]]) -> datetime | None:
+    """``now`` minus each ``(unit, amount)`` in turn; None out of datetime's range."""
+    moment: datetime | None = now
+    for unit, amount in parts:
+        moment = _back(moment, unit, amount) if moment else None
     return moment

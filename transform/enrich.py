@@ -6,6 +6,7 @@ import dataclasses
 
 from transform.fingerprint import fingerprint
 from transform.language import detect_language
+from transform.limits import enrich_text
 from transform.mentions import find_mentions
 from transform.model import Article
 from transform.topics import find_topics
@@ -17,12 +18,16 @@ def enrich(article: Article) -> Article:
 
     A partial article (a list entry) has a summary and no body: its mentions and topics come
     from the summary then, with ``field="summary"`` so offsets point into the right text.
+    The finders read at most ``ENRICH_TEXT_CHARS`` of each field; a cut is noted in
+    ``limits``.
     """
-    title = article.title or ""
+    limits = list(article.limits)
+    title = _readable(article.title or "", "title", limits)
     if article.body_text:
         field, text = "body_text", article.body_text
     else:
         field, text = "summary", article.summary or ""
+    text = _readable(text, field, limits)
     mentions = article.mentions or [
         *(find_mentions(title, "title") if title else []),
         *(find_mentions(text, field) if text else []),
@@ -30,14 +35,23 @@ def enrich(article: Article) -> Article:
     enriched = dataclasses.replace(
         article,
         language=article.language or detect_language(f"{title}\n{text}".strip()),
-        fingerprint=article.fingerprint or _fingerprint(article),
+        fingerprint=article.fingerprint or _fingerprint(text if article.body_text else title),
         mentions=mentions,
+        limits=limits,
     )
     enriched.topics = list(getattr(article, "topics", None) or find_topics(title, text))
     return enriched
 
 
-def _fingerprint(article: Article) -> str | None:
+def _readable(text: str, field: str, limits: list[str]) -> str:
+    """What the finders read of one field, noting a cut in ``limits``."""
+    head, cut = enrich_text(text)
+    note = f"mentions, coins, pairs, topics and fingerprint of {field}: {cut}"
+    if cut and note not in limits:  # an article enriched twice notes a cut once
+        limits.append(note)
+    return head
+
+
+def _fingerprint(text: str) -> str | None:
     """On the body when there is one (titles of one template differ in a word or two)."""
-    text = article.body_text or article.title
     return fingerprint(text) if text else None

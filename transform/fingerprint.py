@@ -65,15 +65,15 @@ def _tokens(text: str) -> tuple[list[str], set[str]]:
         token = match[0]
         if match["number"]:
             token = re.sub(r"\D", "", token)  # "2026/09/04", "2026-09-04": one entity
-        if any(char.isdigit() for char in token):
+        if not token.isalpha() and any(char.isdigit() for char in token):
             entities.add(token)
         tokens.append(token)
     return tokens, entities
 
 
-def _hash(feature: str) -> int:
-    """A stable 64-bit hash (Python's ``hash`` changes between runs)."""
-    return int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8).digest(), "big")
+def _digest(feature: str) -> bytes:
+    """A stable 64-bit hash (Python's ``hash`` changes between runs), big-endian."""
+    return hashlib.blake2b(feature.encode(), digest_size=8).digest()
 
 
 def _features(text: str) -> dict[str, int]:
@@ -99,13 +99,24 @@ def _features(text: str) -> dict[str, int]:
 
 def fingerprint(text: str) -> str:
     """The SimHash of ``text`` as 16 hex digits: the same for texts that differ only in case,
-    whitespace and punctuation, a few bits apart for light edits."""
-    totals = [0] * BITS
+    whitespace and punctuation, a few bits apart for light edits.
+
+    Each bit's total is the weight of the features whose hash sets it minus that of the
+    others; the weights are summed per byte of the hash (8 additions per feature, not 64)
+    and the bits read off those sums at the end.
+    """
+    sums = [[0] * 256 for _ in range(BITS // 8)]  # [byte of the hash][its value] -> weight
+    everything = 0
     for feature, weight in _features(text).items():
-        value = _hash(feature)
-        for bit in range(BITS):
-            totals[bit] += weight if value >> bit & 1 else -weight
-    number = sum(1 << bit for bit, total in enumerate(totals) if total > 0)
+        for position, value in enumerate(_digest(feature)):
+            sums[position][value] += weight
+        everything += weight
+    number = 0
+    for bit in range(BITS):
+        position, mask = BITS // 8 - 1 - bit // 8, 1 << bit % 8  # the hash is big-endian
+        with_bit = sum(weight for value, weight in enumerate(sums[position]) if value & mask)
+        if 2 * with_bit > everything:
+            number |= 1 << bit
     return f"{number:016x}"
 
 

@@ -4,8 +4,8 @@ page's embedded JSON where a source rule knows it, otherwise trafilatura's boile
 
 from __future__ import annotations
 
-import json
 import re
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,6 +14,7 @@ import lxml.html
 import trafilatura
 
 from transform.dates import parse_datetime
+from transform.limits import LimitError, load_json
 from transform.model import PayloadError
 
 _ARTICLE_TYPES = frozenset({"NewsArticle", "Article", "BlogPosting", "Report", "TechArticle"})
@@ -72,8 +73,10 @@ def script_json(document: lxml.html.HtmlElement, script_id: str) -> Any | None:
     """The JSON of ``<script id=script_id>`` (``__NEXT_DATA__``, ``appState``, ...), if any."""
     for script in document.xpath(f'//script[@id="{script_id}"]'):
         try:
-            return json.loads(script.text_content())
-        except json.JSONDecodeError as error:
+            return load_json(script.text_content(), f"script #{script_id}")
+        except LimitError:
+            raise
+        except ValueError as error:
             raise PayloadError(f"script #{script_id} is not JSON: {error}") from error
     return None
 
@@ -82,18 +85,19 @@ def _json_ld_articles(document: lxml.html.HtmlElement) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for script in document.xpath('//script[@type="application/ld+json"]'):
         try:
-            data = json.loads(script.text_content())
-        except json.JSONDecodeError:
+            data = load_json(script.text_content(), "JSON-LD")
+        except ValueError:
             continue  # a broken JSON-LD block is common and not the article's fault
-        stack = data if isinstance(data, list) else [data]
-        while stack:
-            item = stack.pop(0)
+        queue = deque(data if isinstance(data, list) else [data])
+        while queue:
+            item = queue.popleft()
             if not isinstance(item, dict):
                 continue
-            stack += item.get("@graph", [])
+            graph = item.get("@graph")
+            queue.extend(graph if isinstance(graph, list) else [])
             kinds = item.get("@type")
-            kinds = set(kinds) if isinstance(kinds, list) else {kinds}
-            if kinds & _ARTICLE_TYPES:
+            kinds = kinds if isinstance(kinds, list) else [kinds]
+            if any(isinstance(kind, str) and kind in _ARTICLE_TYPES for kind in kinds):
                 found.append(item)
     return found
 
@@ -111,12 +115,14 @@ def _author(value: Any) -> str | None:
         names = [_author(item) for item in value]
         return ", ".join(name for name in names if name) or None
     if isinstance(value, dict):
-        return value.get("name")
+        return _author(value.get("name"))
     return value if isinstance(value, str) else None
 
 
 def page_metadata(document: lxml.html.HtmlElement) -> PageMetadata:
-    ld = next(iter(_json_ld_articles(document)), {})
+    found = next(iter(_json_ld_articles(document)), {})
+    # JSON-LD is whatever the site wrote: a field that is no string is no value.
+    ld = {key: value for key, value in found.items() if isinstance(value, str)}
     times = document.xpath("//time/@datetime")
     titles = document.xpath("//h1")
     return PageMetadata(
@@ -126,7 +132,7 @@ def page_metadata(document: lxml.html.HtmlElement) -> PageMetadata:
         or (document.findtext(".//title") or "").strip()
         or None,
         summary=ld.get("description") or _meta(document, "og:description", "description"),
-        author=_author(ld.get("author")) or _meta(document, "article:author", "author"),
+        author=_author(found.get("author")) or _meta(document, "article:author", "author"),
         published_at=parse_datetime(
             ld.get("datePublished")
             or _meta(document, "article:published_time", "pubdate")

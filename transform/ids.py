@@ -7,8 +7,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 
 def canonical_url(url: str) -> str:
-    """The URL without query string and fragment, host lower-cased."""
-    parts = urlsplit(url.strip())
+    """The URL without query string and fragment, host lower-cased; a URL urllib cannot
+    split ("http://[::1", from a page's own canonical link) only loses query and fragment."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return url.strip().split("#")[0].split("?")[0]
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, "", ""))
 
 

@@ -73,7 +73,8 @@ def _script_language(text: str, letters: int) -> str | None:
 
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of ``text``'s language, or None for empty or too-short text."""
-    sample = unicodedata.normalize("NFKC", text or "")[:SAMPLE_CHARS]
+    # Normalise the head only (twice a sample: composing accents shrinks text, not by half).
+    sample = unicodedata.normalize("NFKC", (text or "")[: 2 * SAMPLE_CHARS])[:SAMPLE_CHARS]
     # An all-capitals headline has no tickers to tell apart: read it in lower case. Two
     # capital words ("BTC/USDT", "USDT 100") are tickers, not a sentence.
     shouting = sample.isupper() and len(re.findall(r"[^\W\d_]{2,}", sample)) >= 3

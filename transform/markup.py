@@ -15,7 +15,12 @@ from typing import Any, NamedTuple
 
 import lxml.html
 
+from transform.limits import MAX_MARKUP_DEPTH, LimitError
+from transform.model import PayloadError
+
 Node = dict[str, Any]
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # Tags that end the running paragraph; everything else is rendered inline.
 _BLOCK_TAGS = frozenset(
@@ -31,7 +36,7 @@ _DROPPED_TAGS = frozenset(
 )
 
 
-class MarkupError(ValueError):
+class MarkupError(PayloadError):
     """The markup is not a node tree, or holds no text at all."""
 
 
@@ -52,6 +57,7 @@ def render_tree(tree: Node, drop_leading: str | None = None) -> RenderedBody:
     """Both renderings of a tree; ``drop_leading`` drops a first block starting so (a notice)."""
     if not isinstance(tree, dict) or tree.get("node") != "root":
         raise MarkupError("not a node tree: no root node")
+    _check_depth(tree)
     blocks = _blocks(_children(tree))
     if blocks and drop_leading and blocks[0].text.lower().startswith(drop_leading.lower()):
         blocks = blocks[1:]
@@ -61,12 +67,32 @@ def render_tree(tree: Node, drop_leading: str | None = None) -> RenderedBody:
     return RenderedBody(text, "\n\n".join(block.markdown for block in blocks if block.markdown))
 
 
+def _check_depth(tree: Node) -> None:
+    """The renderers recurse once or twice per level: refuse a tree they could not finish."""
+    level: list[Any] = [tree]
+    for _ in range(MAX_MARKUP_DEPTH + 1):
+        level = [
+            child
+            for node in level
+            if isinstance(node, dict) and isinstance(node.get("child"), list)
+            for child in node["child"]
+        ]
+        if not level:
+            return
+    raise LimitError(f"markup is nested deeper than {MAX_MARKUP_DEPTH} levels")
+
+
 def html_tree(markup: str | lxml.html.HtmlElement) -> Node:
     """HTML (a fragment or a page's element) as a node tree, without scripts and chrome."""
     if isinstance(markup, str):
+        # Control characters no browser shows, and which lxml refuses in a string.
+        markup = _CONTROL.sub("", markup)
         if not markup.strip():
             raise MarkupError("empty body")
-        markup = lxml.html.fragment_fromstring(markup, create_parent="div")
+        try:
+            markup = lxml.html.fragment_fromstring(markup, create_parent="div")
+        except (ValueError, lxml.etree.ParserError) as error:
+            raise MarkupError(f"unreadable HTML: {error}") from error
     return {"node": "root", "child": [_element_node(markup)]}
 
 

@@ -244,6 +244,11 @@ _WORDLIKE_TICKERS = frozenset(
     | {"ALPHA", "ANIME", "VIRTUAL", "USUAL", "BIO", "EDU", "SUN", "LAYER", "NIL", "MEME"}
 )
 _YEAR_AFTER = re.compile(r"(?i:in|since|of|by|from|until|to|during|before|after)\s+$")
+# How far before a number _YEAR_AFTER looks: its longest word and a few spaces, so that each
+# number costs a few steps, not a scan of all the text before it.
+_YEAR_AFTER_REACH = 16
+# Longer numbers (a run of digits, not an amount) are no money and no percentage.
+_MAX_NUMBER_CHARS = 40
 _RANGE_AFTER = re.compile(r"\s*(?:-|–|—|to|~|至|到)\s*[$€£¥]?\d")
 _PERCENT = re.compile(
     r"(?<![A-Za-z0-9.,])(?P<sign>[+\-−](?=\d))?"
@@ -290,11 +295,14 @@ def _money_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]
 
 def _money_hits(text: str) -> Iterator[_Hit]:
     sign_first, code_first, number_first = _money_patterns()
+    yen: str | None = None  # what ¥ means in this text, decided once, when first needed
     for pattern in (sign_first, code_first, number_first):
         for match in pattern.finditer(text):
-            if _RANGE_AFTER.match(text, match.end()):
+            if len(match["num"]) > _MAX_NUMBER_CHARS or _RANGE_AFTER.match(text, match.end()):
                 continue
             unit = _money_unit(match, text)
+            if unit == "¥":
+                unit = yen = yen or _yen(text)
             if unit is None:
                 continue
             amount = _scaled(match)
@@ -309,18 +317,19 @@ def _money_hits(text: str) -> Iterator[_Hit]:
 
 
 def _money_unit(match: re.Match[str], text: str) -> str | None:
-    """The currency or asset code; None for a year before a ticker ("in 2024 BTC ...")."""
+    """The currency or asset code ("¥" for the caller to decide); None for a year before a
+    ticker ("in 2024 BTC ...")."""
     groups = match.groupdict()
     if groups.get("sign"):
-        unit = _SIGNS[groups["sign"]]
-        return _yen(text) if unit == "¥" else unit
+        return _SIGNS[groups["sign"]]
     if groups.get("code"):
         return "CNY" if groups["code"] == "RMB" else groups["code"]
     unit = re.sub(r"\s+", " ", groups["unit"])
     unit = _UNIT_WORDS.get(unit, unit)
     number = groups["num"]
     plain_year = number.isdigit() and 1900 <= int(number) <= 2099 and not _scale_of(match)
-    if plain_year and _YEAR_AFTER.search(text, 0, match.start()):
+    before = max(0, match.start() - _YEAR_AFTER_REACH)
+    if plain_year and _YEAR_AFTER.search(text, before, match.start()):
         return None
     return "CNY" if unit == "RMB" else unit
 
@@ -352,6 +361,8 @@ def _plain(amount: Decimal) -> str:
 
 def _percent_hits(text: str) -> Iterator[_Hit]:
     for match in _PERCENT.finditer(text):
+        if len(match["num"] or match["zh"]) > _MAX_NUMBER_CHARS:
+            continue
         if match["zh"]:
             amount = _chinese_number(match["zh"])
             if amount is None:
@@ -803,27 +814,32 @@ _BLOCKERS = (
 # Abbreviations that are also words in capitals ("JOIN US", French "UN", "A TON OF").
 _SHOUTED = frozenset({"US", "UN", "TON"})
 _FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "on", "de", "des", "in"})
+_SMALL_LETTER = re.compile(r"[a-z]")
+_SIX_CAPITALS = re.compile(r"(?:[^A-Z]*[A-Z]){6}")
 _LATIN = "A-Za-z0-9À-ÖØ-öø-ɏ"
 
 
 def _gazetteer_hits(text: str) -> Iterator[_Hit]:
     entries, pattern = _gazetteer()
+    line_end, shouting = -1, False  # the line of the last "US"; each line is read once
     for match in pattern.finditer(text):
         found = match[1]
         kind, value = entries[_key(found)]
         start = match.start()
-        if found in _SHOUTED and _shouting(text, start):
-            continue
+        if found in _SHOUTED:
+            if start > line_end:
+                line_start = text.rfind("\n", 0, start) + 1
+                line_end = text.find("\n", start)
+                line_end = len(text) if line_end < 0 else line_end
+                shouting = _shouting(text[line_start:line_end])
+            if shouting:
+                continue
         yield _Hit(start, start + len(found), kind, value)
 
 
-def _shouting(text: str, offset: int) -> bool:
-    """The line around ``offset`` is written in capitals, where "US" is a pronoun."""
-    line_start = text.rfind("\n", 0, offset) + 1
-    line_end = text.find("\n", offset)
-    line = text[line_start : line_end if line_end >= 0 else len(text)]
-    letters = [char for char in line if char.isascii() and char.isalpha()]
-    return len(letters) >= 6 and not any(char.islower() for char in letters)
+def _shouting(line: str) -> bool:
+    """The line is written in capitals (six or more, no small letter): "US" is a pronoun."""
+    return _SMALL_LETTER.search(line) is None and _SIX_CAPITALS.match(line) is not None
 
 
 def _key(name: str) -> str:

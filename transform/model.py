@@ -87,11 +87,13 @@ class Article:
     fingerprint: str | None = None
     mentions: list[Mention] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
+    # Limits of transform.limits the article hit ("mentions: only the first ... characters").
+    limits: list[str] = field(default_factory=list)
 
     def row(self) -> dict[str, Any]:
         """The ``articles`` columns of this article."""
         values = asdict(self)
-        for name in ("partial", "mentions", "comments"):
+        for name in ("partial", "mentions", "comments", "limits"):
             values.pop(name)
         return values
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
+
+from transform.limits import ENRICH_TEXT_CHARS
 
 QUOTE_ASSETS = frozenset(
     {"USDT", "USDC", "FDUSD", "BUSD", "TUSD", "USD1", "USDP", "DAI", "EURI", "AEUR", "USD"}
@@ -23,7 +26,8 @@ QUOTE_ASSETS = frozenset(
 # No English word or token name ends in these, so "ALPACAUSDT" splits even though ALPACA is
 # unknown; other quotes need a known base ("COUNTRY" is not COUN/TRY, "TEETH" not TE/ETH).
 _OPEN_QUOTES = frozenset({"USDT", "USDC", "FDUSD", "BUSD", "TUSD", "USD1", "BTC", "BNB"})
-_QUOTES_LONGEST_FIRST = tuple(sorted(QUOTE_ASSETS, key=len, reverse=True))
+# A token ends in at most one quote of each length: try the lengths, longest first.
+_QUOTE_LENGTHS = tuple(sorted({len(quote) for quote in QUOTE_ASSETS}, reverse=True))
 
 # Abbreviations announcements use that are never the coin being talked about.
 _NOT_COINS = frozenset(
@@ -38,11 +42,17 @@ _COMMON_WORDS = frozenset(
     | {"HIGH"}
 )
 
-_TICKER = r"[A-Z0-9]*[A-Z][A-Z0-9]*"
+# Possessive: a run of capitals and digits is one ticker or none, never re-split on failure
+# (backtracking into it made "list AAAA…" quadratic in the run's length).
+_TICKER = r"(?=[0-9]*+[A-Z])[A-Z0-9]++"
 _SEPARATED = re.compile(
     r"(?<![A-Za-z0-9])(?P<base>[A-Z0-9]{2,20})[/_-](?P<quote>[A-Z0-9]{2,10})(?![A-Za-z0-9])"
 )
-_TOKEN = re.compile(r"(?<![A-Za-z0-9])[A-Z0-9]{4,30}(?![A-Za-z0-9])")
+# A 4-30 character token that ends in a quote asset: the candidates for a split.
+_TOKEN = re.compile(
+    r"(?<![A-Za-z0-9])(?=[A-Z0-9]{4,30}(?![A-Za-z0-9]))[A-Z0-9]*"
+    rf"(?:{'|'.join(sorted(QUOTE_ASSETS))})(?![A-Za-z0-9])"
+)
 _NAMED = re.compile(r"(?<=[A-Za-z0-9.])\s*\((?P<ticker>[A-Z0-9]{1,15})\)")
 _CASHTAG = re.compile(r"(?<![A-Za-z0-9])\$(?P<ticker>[A-Z0-9]{1,15})(?![A-Za-z0-9])")
 _SEP = r"(?:\s*[,&]\s*(?:and\s+)?|\s+and\s+)"
@@ -62,7 +72,10 @@ class Symbols:
 
 
 def find_symbols(text: str) -> Symbols:
-    """The coins and pairs ``text`` names, by the patterns Binance writes them in."""
+    """The coins and pairs ``text`` names, by the patterns Binance writes them in; of a text
+    longer than ``ENRICH_TEXT_CHARS``, those of its first ``ENRICH_TEXT_CHARS`` characters
+    (as mentions: a 16 MB page of tickers would cost seconds per megabyte)."""
+    text = text[:ENRICH_TEXT_CHARS]
     coins: list[tuple[int, str]] = []
     pairs: list[tuple[int, str]] = []
     for start, base, quote in _pairs(text):
@@ -118,14 +131,15 @@ def _pairs(text: str) -> list[tuple[int, str, str]]:
 def _pair_spans(text: str) -> list[tuple[int, int, str, str]]:
     """(start, end, base, quote) of every pair, in order of the text."""
     found: list[tuple[int, int, str, str]] = []
-    claimed: set[int] = set()
     for match in _SEPARATED.finditer(text):
         base, quote = match["base"], match["quote"]
         if quote in QUOTE_ASSETS and base != quote and _is_base(base):
             found.append((match.start(), match.end(), base, quote))
-            claimed.update(range(match.start(), match.end()))
+    separated = [(start, end) for start, end, _, _ in found]  # in order, not overlapping
     for match in _TOKEN.finditer(text):
-        split = None if match.start() in claimed else _split_concatenated(match[0])
+        before = bisect_right(separated, (match.start(), len(text)))
+        claimed = before > 0 and match.start() < separated[before - 1][1]
+        split = None if claimed else _split_concatenated(match[0])
         if split:
             found.append((match.start(), match.end(), *split))
     return sorted(found)
@@ -141,9 +155,9 @@ def _split_concatenated(token: str) -> tuple[str, str] | None:
     if token in assets:
         return None
     splits = [
-        (token.removesuffix(quote), quote)
-        for quote in _QUOTES_LONGEST_FIRST
-        if token.endswith(quote) and _is_base(token.removesuffix(quote))
+        (token[:-length], token[-length:])
+        for length in _QUOTE_LENGTHS
+        if token[-length:] in QUOTE_ASSETS and _is_base(token[:-length])
     ]
     known = [(base, quote) for base, quote in splits if base in assets]
     if known:

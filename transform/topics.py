@@ -160,15 +160,26 @@ _AFTER = r"(?![A-Za-z0-9]|[/_-][A-Z0-9]{2})"
 
 
 @cache
-def _patterns() -> dict[str, re.Pattern[str]]:
-    """Topic -> one pattern of all its keywords."""
-    patterns: dict[str, re.Pattern[str]] = {}
+def _patterns() -> dict[str, tuple[re.Pattern[str], tuple[str, ...]]]:
+    """Topic -> one pattern of all its keywords, and the literals one of which any match
+    contains (casefolded), or none when a keyword starts with no literal."""
+    patterns: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {}
     for topic, (english, chinese) in _KEYWORDS.items():
         words = [keyword if _is_abbreviation(keyword) else f"(?i:{keyword})" for keyword in english]
         alternatives = [_BEFORE + f"(?:{'|'.join(words)})" + _AFTER] if words else []
         alternatives += [re.escape(keyword) for keyword in chinese]
-        patterns[topic] = re.compile("|".join(alternatives))
+        stems = [_stem(keyword).casefold() for keyword in (*english, *chinese)]
+        patterns[topic] = (re.compile("|".join(alternatives)), () if "" in stems else tuple(stems))
     return patterns
+
+
+def _stem(keyword: str) -> str:
+    """The literal a keyword's matches all start with: "air" of ``air[- ]?drops?``, "CBDC"
+    of ``CBDCs?`` (the optional "s" is not part of it)."""
+    stem = re.match(r"[^\\\[\](){}?*+|.^$]*", keyword)[0]  # up to the first metacharacter
+    if keyword[len(stem) : len(stem) + 1] in ("?", "*", "{"):
+        stem = stem[:-1]
+    return stem
 
 
 def _is_abbreviation(keyword: str) -> bool:
@@ -177,6 +188,15 @@ def _is_abbreviation(keyword: str) -> bool:
 
 
 def find_topics(title: str | None, body: str | None) -> list[str]:
-    """The sorted topics whose keywords appear in the title or the body."""
+    """The sorted topics whose keywords appear in the title or the body.
+
+    A topic's pattern only runs when one of its literals is in the text (a substring test,
+    far faster than the pattern), so a long text without its words costs little.
+    """
     text = f"{title or ''}\n{body or ''}"
-    return sorted(topic for topic, pattern in _patterns().items() if pattern.search(text))
+    folded = text.casefold()
+    return sorted(
+        topic
+        for topic, (pattern, stems) in _patterns().items()
+        if (not stems or any(stem in folded for stem in stems)) and pattern.search(text)
+    )

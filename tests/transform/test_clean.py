@@ -313,7 +313,7 @@ def test_article_json(finders: list[tuple[str, ...]]) -> None:
     assert list(data) == [
         "title", "body_text", "body_markdown", "author", "published_at", "language",
         "translated", "engagement", "comments", "category", "topics", "coins", "pairs",
-        "mentions", "fingerprint", "url", "source",
+        "mentions", "fingerprint", "url", "source", "limits",
     ]  # fmt: skip
     assert json.loads(json.dumps(data)) == data
     assert [c["posted_at"] for c in data["comments"]] == ["2026-11-27T21:00:00+00:00"] * 4
@@ -327,3 +327,15 @@ def test_article_json(finders: list[tuple[str, ...]]) -> None:
     assert data["fingerprint"] == article.fingerprint
     dated = dataclasses.replace(article, published_at=datetime(2026, 11, 27, 9, tzinfo=UTC))
     assert article_json(dated)["published_at"] == "2026-11-27T09:00:00+00:00"
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "https://[x]/news?id=1#top"])
+def test_a_url_urllib_cannot_split_still_names_the_article(url: str) -> None:
+    """Found by bench/fuzz_clean.py: a page's canonical link "http://[..." raised ValueError."""
+    page = (
+        f'<html><head><link rel="canonical" href="{url}"></head><body><article>'
+        "<p>Kite (KITE) lists on Spot, trading opens at 10:00 UTC.</p></article></body></html>"
+    )
+    for article in (clean(page), clean(page.encode(), url=url)):
+        assert article.native_id == url.split("?")[0]
+        assert article.exchange == "unknown"

@@ -86,6 +86,8 @@ def test_numbers_and_none() -> None:
         ("1y ago", at(2025, 11, 28, 12)),
         ("today 10:00", at(2026, 11, 28, 10)),
         ("2 hours 5 minutes ago", at(2026, 11, 28, 9, 55)),
+        ("an hour and 30 minutes ago", at(2026, 11, 28, 10, 30)),
+        ("1 day, 2 hours ago", at(2026, 11, 27, 10)),
         ("3小时前", at(2026, 11, 28, 9)),
         ("5 分钟前", at(2026, 11, 28, 11, 55)),
         ("半小时前", at(2026, 11, 28, 11, 30)),
@@ -112,6 +114,8 @@ def test_relative_forms(text: str, expected: datetime) -> None:
         "Reward",
         "Time to eat! Ministry of Finance!",
         "I bought it two years ago",
+        "2 fortnights ago",
+        "5 minutes and ago",
         "in 2 days",
         "2026-09-07 08:00 (UTC)",  # absolute: parse_datetime's job
     ],

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from transform.category import category_from_title
 from transform.dates import parse_datetime
 from transform.ids import article_id
+from transform.limits import LimitError, load_json
 from transform.markup import MarkupError, RenderedBody, render_tree
 from transform.model import Article, Page, PayloadError, parse_by_kind
 from transform.symbols import find_symbols
@@ -33,8 +33,10 @@ CATEGORY_BY_CATALOG: dict[int, str | None] = {
 def render_body(body: str) -> RenderedBody:
     """Both renderings of ``data.body``, minus Binance's leading regional disclaimer."""
     try:
-        tree = json.loads(body)
-    except json.JSONDecodeError as error:
+        tree = load_json(body, "body")
+    except LimitError:
+        raise
+    except ValueError as error:
         raise MarkupError(f"body is not JSON: {error}") from error
     return render_tree(tree, drop_leading=DISCLAIMER)
 

@@ -10,7 +10,6 @@ text (:mod:`transform.gate_square_text`), which is also what :func:`parse_text` 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +22,7 @@ from transform.dates import parse_datetime
 from transform.gate_square_text import TextPost, page_lines, read_post, resolve_time
 from transform.html import page_metadata, parse_document, script_json
 from transform.ids import article_id
+from transform.limits import load_json
 from transform.model import Article, Page, PayloadError, parse_by_kind
 from transform.symbols import find_symbols
 
@@ -129,9 +129,9 @@ def _posting(document: lxml.html.HtmlElement) -> dict[str, Any]:
     """The page's JSON-LD posting (``SocialMediaPosting``), or an empty dict."""
     for script in document.xpath('//script[@type="application/ld+json"]'):
         try:
-            data = json.loads(script.text_content())
-        except json.JSONDecodeError:
-            continue  # a broken JSON-LD block does not make the post unreadable
+            data = load_json(script.text_content(), "JSON-LD")
+        except ValueError:
+            continue  # a broken (or absurdly deep) JSON-LD block leaves the post readable
         for item in data if isinstance(data, list) else [data]:
             if isinstance(item, dict) and item.get("@type") in _POSTING_TYPES:
                 return item
