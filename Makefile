@@ -34,8 +34,8 @@ demo: $(STAMP)
 	@$(BIN)/python -m tests.fixture_server --port $(DEMO_PORT) & server=$$!; \
 	trap "kill $$server" EXIT; sleep 1; \
 	EXNEWS_CONNECT_TO='*=http://127.0.0.1:$(DEMO_PORT)' EXNEWS_DOWNLOAD_DELAY=0 \
-		$(BIN)/exnews ingest --warehouse $(DEMO_WAREHOUSE) && \
-	$(BIN)/exnews sql --warehouse $(DEMO_WAREHOUSE) "select source, category, count(*) as articles from articles group by all order by 1, 2"
+		$(BIN)/exnews ingest --warehouse $(DEMO_WAREHOUSE); status=$$?; \
+	$(BIN)/python -m tests.demo_story --warehouse $(DEMO_WAREHOUSE) && exit $$status
 
 ## serve: Prefect server + worker + deployments on 127.0.0.1:4200 until Ctrl-C
 serve: $(STAMP)

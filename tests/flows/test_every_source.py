@@ -9,6 +9,7 @@ import pytest
 
 from flows.ingest import ingest
 from spiders.registry import source_names
+from tests.demo_story import why_quarantined
 from tests.fixture_server import FixtureServer
 from warehouse import connect
 
@@ -32,6 +33,10 @@ def test_ingest_lands_what_the_fixtures_promise(
         """
     ).fetchone()
     quarantined = connection.execute("select count(*) from quarantine").fetchone()[0]
+    # Every fault a fixture shows is on purpose, and says why (make demo prints it).
+    urls = [url for (url,) in connection.execute("select url from quarantine").fetchall()]
+    assert [url for url in urls if why_quarantined(source, url) is None] == []
+    assert len(expected["faults_on_purpose"]) == expected["quarantined"]
     assert (articles, with_body, quarantined) == (
         expected["articles"],
         expected["with_body"],
