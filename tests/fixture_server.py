@@ -59,7 +59,6 @@ class Route:
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
     fault: Fault | None = None
-    delay: float = 0.0  # seconds before answering: a slow host keeps a crawl in flight
 
     def matches(self, method: str, host: str, path: str, query: dict[str, str]) -> bool:
         return (
@@ -135,7 +134,6 @@ class _Handler(BaseHTTPRequestHandler):
         if route is None:
             self._send(404, "application/json", {}, b'{"error": "no fixture"}')
             return
-        time.sleep(route.delay)
         fault = self.server.fault(route)
         # A client that gave up (a timeout, a size cap) leaves a broken pipe: expected here.
         with suppress(ConnectionError):

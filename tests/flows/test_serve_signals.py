@@ -25,7 +25,7 @@ import pytest
 from flows.ingest import backfill
 from flows.serve import free_port, process_tree
 from tests.faults.ledger import audit, record
-from tests.fixture_server import FixtureServer, load_routes, serve
+from tests.fixture_server import Fault, FixtureServer, load_routes, serve
 from tests.flows.test_ingest import fixture_articles
 
 pytestmark = pytest.mark.prefect
@@ -128,7 +128,7 @@ def test_a_stop_signal_ends_every_process_serve_started_and_cancels_its_flow_run
     slow = load_routes()
     for route in slow:
         if route.path.endswith("/list/query"):
-            route.delay = 120  # the crawl waits on its first list page
+            route.fault = Fault("stall", seconds=120)  # the crawl waits on its first list page
     with serve(slow) as slow_fixtures:
         serve_process, api_url = start_serve(place, slow_fixtures)
         tree: list[psutil.Process] = []

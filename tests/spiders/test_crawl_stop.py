@@ -12,7 +12,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.fixture_server import FixtureServer, Route, load_routes
+from tests.fixture_server import Fault, FixtureServer, Route, load_routes
 
 # A flow run as Prefect's engine runs it: SIGTERM becomes an exception in the main thread.
 FLOW_RUN = """
@@ -34,7 +34,7 @@ def fixture_routes() -> list[Route]:
     routes = load_routes()
     for route in routes:
         if route.path.endswith("/list/query"):
-            route.delay = 120
+            route.fault = Fault("stall", seconds=120)
     return routes
 
 
