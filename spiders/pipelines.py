@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from pathlib import Path
 from typing import Self
 
 from scrapy.crawler import Crawler
@@ -16,6 +15,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from spiders.base import WindowedSpider
 from spiders.items import FetchFailure, RawPage, raw_id
+from warehouse.layout import warehouse_root
 from warehouse.schemas import TABLES
 from warehouse.state import processed_payloads
 from warehouse.writer import BatchWriter, WarehouseWriteError
@@ -24,7 +24,7 @@ from warehouse.writer import BatchWriter, WarehouseWriteError
 class RawPageWriter:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.root = Path(crawler.settings.get("EXNEWS_WAREHOUSE"))
+        self.root = warehouse_root(crawler.settings.get("EXNEWS_WAREHOUSE"))
         self.run_id = crawler.settings.get("EXNEWS_RUN_ID")
         self.pages = BatchWriter(self.root, TABLES["raw_pages"], max_rows=500)
         self.failures = BatchWriter(self.root, TABLES["quarantine"], max_rows=500)

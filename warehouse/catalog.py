@@ -11,6 +11,11 @@ The file is written in DuckDB 1.1's storage format, so older clients open it too
 
 The file is built under a temporary name and renamed over the old one, so a reader never
 opens a half-written catalog, and two refreshes at once leave one whole file.
+
+For a warehouse on an object store the catalog is a local file, in the local cache
+(:func:`warehouse.storage.local_cache`): DuckDB opens no database file remotely for
+writing. Its views read ``s3://…`` paths, so a client that opens it needs httpfs loaded
+and an S3 secret (or, from Python, the bucket's fsspec filesystem registered).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.storage import Location, is_local, local_cache
 from warehouse.views import create_views
 
 CATALOG_NAME = "exnews.duckdb"
@@ -29,16 +35,16 @@ ROOT_VARIABLE = "exnews_warehouse"
 STORAGE_VERSION = "v1.1.0"
 
 
-def catalog_path(root: Path) -> Path:
-    return root / CATALOG_NAME
+def catalog_path(root: Location) -> Path:
+    return local_cache(root) / CATALOG_NAME
 
 
-def refresh(root: Path) -> Path:
+def refresh(root: Location) -> Path:
     """Rewrite the catalog with the current views; returns its path."""
-    root = root.resolve()
-    root.mkdir(parents=True, exist_ok=True)
+    root = root.resolve() if is_local(root) else root
     final = catalog_path(root)
-    temporary = root / f".{CATALOG_NAME}.{uuid.uuid4().hex[:12]}.tmp"
+    final.parent.mkdir(parents=True, exist_ok=True)
+    temporary = final.with_name(f".{CATALOG_NAME}.{uuid.uuid4().hex[:12]}.tmp")
     try:
         connection = duckdb.connect(
             str(temporary), config={"storage_compatibility_version": STORAGE_VERSION}

@@ -7,15 +7,17 @@ that row-group and file min/max prune time filters. Few large files: a query pay
 a millisecond per file it opens, so per-month snapshots (600 files for ten sources over
 five years) would cost more than the rows. The new files are written first under fresh
 names; the table manifest that names them, and the files they replace, is committed
-last with an exclusive link. Until then readers count the new files as delta and
-deduplicate them; after it, they skip the replaced files. A crash at any step leaves
-one of the two states, whole.
+last, exclusively: a hard link in a folder, a conditional PUT (``If-None-Match: *``) on an
+object store, so of two compactions of one generation only one commits. Until then
+readers count the new files as delta and deduplicate them; after it, they skip the
+replaced files. A crash at any step leaves one of the two states, whole.
 
 Replaced files stay until the manifest that replaced them is ``retention`` old: a query
 that resolved the older state keeps finding them, as with Delta Lake's VACUUM.
-The same run removes what killed writers left: temporary files older than the retention,
-which no reader ever saw and no writer will finish. A compaction the disk refuses removes
-the files it wrote and raises :class:`~warehouse.writer.WarehouseWriteError`.
+The same run removes what killed writers left in a folder: temporary files older than the
+retention, which no reader ever saw and no writer will finish (an object store has none).
+A compaction the storage refuses removes the files it wrote and raises
+:class:`~warehouse.writer.WarehouseWriteError`.
 """
 
 from __future__ import annotations
@@ -25,12 +27,12 @@ from collections import Counter, defaultdict
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
 from warehouse.schemas import TABLES, TableSpec
+from warehouse.storage import Location, is_local
 from warehouse.views import (
     DEDUP,
     VERSIONS,
@@ -41,6 +43,7 @@ from warehouse.views import (
     latest_manifest,
     live_files,
     manifest_dir,
+    manifest_names,
     manifest_path,
     parquet_names,
     schema_id,
@@ -67,11 +70,11 @@ class PartitionCompaction:
     files_removed: int
 
 
-def _folder(root: Path, spec: TableSpec, path: Path) -> str:
+def _folder(root: Location, spec: TableSpec, path: Location) -> str:
     return path.parent.relative_to(root / spec.name).as_posix()
 
 
-def _by_snapshot(root: Path, spec: TableSpec, files: TableFiles) -> dict[str, TableFiles]:
+def _by_snapshot(root: Location, spec: TableSpec, files: TableFiles) -> dict[str, TableFiles]:
     """Live files by the snapshot partition (source and year) their rows belong to."""
     grouped: dict[str, TableFiles] = defaultdict(lambda: TableFiles([], [], [], files.schemas))
     for kind in ("current", "history", "delta"):
@@ -80,10 +83,10 @@ def _by_snapshot(root: Path, spec: TableSpec, files: TableFiles) -> dict[str, Ta
     return dict(grouped)
 
 
-def _vacuum(root: Path, spec: TableSpec, now: datetime, retention: timedelta) -> Counter[str]:
+def _vacuum(root: Location, spec: TableSpec, now: datetime, retention: timedelta) -> Counter[str]:
     """Delete what manifests older than ``retention`` replaced; drop superseded manifests."""
     removed: Counter[str] = Counter()
-    paths = sorted(manifest_dir(root, spec).glob("*.json"))
+    paths = [manifest_dir(root, spec) / name for name in manifest_names(root, spec)]
     for path in paths:
         manifest = Manifest.from_json(path.read_text())
         if now - manifest.written_at < retention:
@@ -110,9 +113,9 @@ BLOOM_FPP = 0.01
 def _view(
     connection: duckdb.DuckDBPyConnection,
     name: str,
-    paths: list[Path],
-    table_dir: Path,
-    schemas: dict[Path, str],
+    paths: list[Location],
+    table_dir: Location,
+    schemas: dict[Location, str],
 ) -> str | None:
     """A temporary view over ``paths``; ``_partition``: the snapshot partition of a row."""
     folder = f"substr(parse_dirpath(filename), {len(str(table_dir)) + 2})"
@@ -125,7 +128,7 @@ def _view(
 
 def _displaced(
     connection: duckdb.DuckDBPyConnection,
-    root: Path,
+    root: Location,
     spec: TableSpec,
     files: TableFiles,
 ) -> pa.Table:
@@ -173,10 +176,10 @@ def _groups(partitions: list[str], before: dict[str, TableFiles]) -> list[list[s
 
 def _write(
     connection: duckdb.DuckDBPyConnection,
-    root: Path,
+    root: Location,
     spec: TableSpec,
     relation: str,
-    created: list[Path],
+    created: list[Location],
 ) -> dict[str, tuple[list[str], int]]:
     """Write the rows of ``relation``, one file per partition sorted by its time column.
 
@@ -210,11 +213,11 @@ def _write(
 
 def _compact_group(
     connection: duckdb.DuckDBPyConnection,
-    root: Path,
+    root: Location,
     spec: TableSpec,
     files: TableFiles,
     displaced: pa.Table,
-    created: list[Path],
+    created: list[Location],
 ) -> tuple[dict[str, tuple[list[str], int]], dict[str, tuple[list[str], int]]]:
     """New current and history files of a group of partitions, by partition."""
     dedup = DEDUP[spec.name]
@@ -239,7 +242,7 @@ def _compact_group(
     return current_files, _write(connection, root, spec, older, created)
 
 
-def _commit(root: Path, spec: TableSpec, manifest: Manifest) -> bool:
+def _commit(root: Location, spec: TableSpec, manifest: Manifest) -> bool:
     """Publish ``manifest`` unless a concurrent compaction published its generation first."""
     try:
         write_atomic(
@@ -258,14 +261,14 @@ def _footprint(files: TableFiles | None) -> tuple[int, int]:
 
 
 def _rewrite(
-    root: Path,
+    root: Location,
     spec: TableSpec,
     before: dict[str, TableFiles],
     dirty: set[str],
-    created: list[Path],
+    created: list[Location],
 ) -> dict[str, tuple[list[str], list[str], int]]:
     """Write the new snapshot files of ``dirty`` partitions and of those rows moved out of."""
-    connection = utc_connection()
+    connection = utc_connection(root)
     everything = TableFiles.join(before.values())
     delta = [path for partition in dirty for path in before[partition].delta]
     contested = TableFiles(everything.current, [], delta, everything.schemas)
@@ -285,13 +288,13 @@ def _rewrite(
     return written
 
 
-def _remove(paths: list[Path]) -> None:
+def _remove(paths: list[Location]) -> None:
     for path in paths:
         path.unlink(missing_ok=True)
 
 
 def compact_table(
-    root: Path,
+    root: Location,
     spec: TableSpec,
     min_files: int = 2,
     retention: timedelta = DEFAULT_RETENTION,
@@ -311,7 +314,7 @@ def compact_table(
     }
     written: dict[str, tuple[list[str], list[str], int]] = {}
     if dirty:
-        created: list[Path] = []
+        created: list[Location] = []
         generation = previous.generation + 1 if previous else 1
         try:
             written = _rewrite(root, spec, before, dirty, created)
@@ -346,7 +349,7 @@ def compact_table(
 
 
 def _next(
-    root: Path,
+    root: Location,
     spec: TableSpec,
     previous: Manifest | None,
     before: dict[str, TableFiles],
@@ -359,8 +362,7 @@ def _next(
     schemas = dict(previous.schemas) if previous else {}
     covers: dict[str, list[str]] = {}
     for partition, names in (previous.covers if previous else {}).items():
-        directory = root / spec.name / partition
-        on_disk = set(parquet_names(directory)) if directory.is_dir() else set()
+        on_disk = set(parquet_names(root / spec.name / partition))
         if kept := sorted(on_disk.intersection(names)):
             covers[partition] = kept
     for partition, (current_names, history_names, _) in written.items():
@@ -373,8 +375,13 @@ def _next(
     return Manifest(generation, now, current, history, covers, schemas)
 
 
-def _remove_abandoned(root: Path, spec: TableSpec, now: datetime, retention: timedelta) -> None:
-    """Delete temporary files older than ``retention``: their writers were killed mid-write."""
+def _remove_abandoned(root: Location, spec: TableSpec, now: datetime, retention: timedelta) -> None:
+    """Delete temporary files older than ``retention``: their writers were killed mid-write.
+
+    Only a folder has them: an object store's writes are single PUTs under the final name.
+    """
+    if not is_local(root):
+        return
     for path in (root / spec.name).glob(f"**/.*{TEMP_SUFFIX}"):
         with suppress(FileNotFoundError):  # committed or removed meanwhile
             if now - datetime.fromtimestamp(path.stat().st_mtime, UTC) >= retention:
@@ -382,7 +389,7 @@ def _remove_abandoned(root: Path, spec: TableSpec, now: datetime, retention: tim
 
 
 def compact(
-    root: Path,
+    root: Location,
     min_files: int = 2,
     retention: timedelta = DEFAULT_RETENTION,
     now: datetime | None = None,

@@ -1,5 +1,8 @@
 """Where files live: ``<root>/<table>/source=<source>/month=<YYYY-MM>/part-*.parquet``.
 
+``<root>`` is a local folder or an object-store URL (``s3://bucket/prefix``): see
+:mod:`warehouse.storage`.
+
 Month partitions keep files few and large (DuckDB scans few big files far faster than
 many small ones) while a source's recent months stay cheap to rewrite.
 """
@@ -7,38 +10,34 @@ many small ones) while a source's recent months stay cheap to rewrite.
 from __future__ import annotations
 
 import os
-import re
 from datetime import datetime
 from pathlib import Path
 
+from upath import UPath
+
 from warehouse.schemas import TableSpec
+from warehouse.storage import Location, location
 
 DEFAULT_ROOT = Path("data")
 UNKNOWN_MONTH = "unknown"
-# ``s3://…``, ``file://…``; a one-letter "scheme" is a Windows drive (``C:/data``, ``C://x``).
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+://")
 
 
-def warehouse_root(root: str | os.PathLike[str] | None = None) -> Path:
-    """The warehouse folder: the argument, else ``EXNEWS_WAREHOUSE``, else ``./data``.
+def warehouse_root(root: str | os.PathLike[str] | None = None) -> UPath:
+    """The warehouse: the argument, else ``EXNEWS_WAREHOUSE``, else ``./data``.
 
-    A URL is refused: as a path, ``s3://bucket/x`` would silently become a local ``s3:`` folder.
+    A folder is a ``Path``; ``s3://bucket/prefix`` (never a local ``s3:`` folder) is the
+    object store's path; an unknown scheme is a ``ValueError``.
     """
     if root is None:
         root = os.environ.get("EXNEWS_WAREHOUSE") or DEFAULT_ROOT
-    if _URL.match(os.fspath(root)):
-        raise ValueError(
-            f"warehouse {os.fspath(root)!r} is a URL; only a local folder is supported "
-            "(object storage is not, yet)"
-        )
-    return Path(root)
+    return root if isinstance(root, UPath) else location(root)
 
 
 def month_key(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m") if moment is not None else UNKNOWN_MONTH
 
 
-def partition_dir(root: Path, spec: TableSpec, source: str | None, month: str) -> Path:
+def partition_dir(root: Location, spec: TableSpec, source: str | None, month: str) -> Location:
     base = root / spec.name
     if spec.by_source:
         base = base / f"source={source}"
@@ -51,9 +50,9 @@ def _pattern(spec: TableSpec, source: str | None) -> str:
     return f"{partitions}/*.parquet"
 
 
-def table_glob(root: Path, spec: TableSpec, source: str | None = None) -> str:
+def table_glob(root: Location, spec: TableSpec, source: str | None = None) -> str:
     return str(root / spec.name / _pattern(spec, source))
 
 
-def table_files(root: Path, spec: TableSpec, source: str | None = None) -> list[Path]:
+def table_files(root: Location, spec: TableSpec, source: str | None = None) -> list[Location]:
     return sorted((root / spec.name).glob(_pattern(spec, source)))

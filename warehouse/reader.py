@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from warehouse.schemas import TABLES
+from warehouse.storage import Location
 from warehouse.views import live_files, months_from, read_files, utc_connection
 
 
 def iter_raw_pages(
-    root: Path,
+    root: Location,
     source: str,
     *,
     run_id: str | None = None,
@@ -30,7 +30,7 @@ def iter_raw_pages(
     files = live_files(root, TABLES["raw_pages"], source, when).latest
     if not files:
         return
-    connection = utc_connection()
+    connection = utc_connection(root)
     conditions: list[str] = []
     parameters: list[object] = []
     if fetched_since is not None:

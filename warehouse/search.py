@@ -1,5 +1,10 @@
 """Full-text search over ``articles``: a tantivy index at ``<warehouse>/search/``.
 
+tantivy needs a local folder: for a warehouse on an object store the index lives in the
+local cache (:func:`warehouse.storage.local_cache`), one per machine, and every search
+first catches it up with the warehouse (an incremental ``update``), so a machine that
+never ran a flow searches what the others wrote.
+
 The index holds each article once, at its newest version (what the ``articles`` view
 shows), with the columns a hit is shown with stored beside it, so a search never scans
 Parquet. Text fields use one analyzer for every language: runs of letters and digits are
@@ -36,6 +41,7 @@ import pyarrow as pa
 import tantivy
 
 from warehouse.schemas import TABLES
+from warehouse.storage import Location, is_local, local_cache
 from warehouse.views import (
     Manifest,
     connect,
@@ -99,8 +105,8 @@ class Hit:
         return "".join(parts)
 
 
-def index_dir(root: Path) -> Path:
-    return root / INDEX_DIR
+def index_dir(root: Location) -> Path:
+    return local_cache(root) / INDEX_DIR
 
 
 def _schema() -> tantivy.Schema:
@@ -126,7 +132,7 @@ def _with_analyzer(index: tantivy.Index) -> tantivy.Index:
     return index
 
 
-def _open(root: Path) -> tantivy.Index:
+def _open(root: Location) -> tantivy.Index:
     directory = index_dir(root)
     if not (directory / "meta.json").exists():
         raise SearchError(f"no search index at {directory}: run `exnews search --rebuild`")
@@ -137,7 +143,7 @@ def _open(root: Path) -> tantivy.Index:
 
 
 @contextmanager
-def _locked(root: Path, wait: float) -> Iterator[bool]:
+def _locked(root: Location, wait: float) -> Iterator[bool]:
     """Hold the update lock; yields False when another holder kept it for ``wait`` seconds."""
     directory = index_dir(root)
     directory.mkdir(parents=True, exist_ok=True)
@@ -158,7 +164,7 @@ def _locked(root: Path, wait: float) -> Iterator[bool]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _read_marker(root: Path) -> set[str] | None:
+def _read_marker(root: Location) -> set[str] | None:
     """The files the committed index holds; None when there is no usable index."""
     path = index_dir(root) / MARKER
     if not path.exists() or not (index_dir(root) / "meta.json").exists():
@@ -167,14 +173,14 @@ def _read_marker(root: Path) -> set[str] | None:
     return set(record["files"]) if record.get("version") == INDEX_VERSION else None
 
 
-def _write_marker(root: Path, files: set[str]) -> None:
+def _write_marker(root: Location, files: set[str]) -> None:
     path = index_dir(root) / MARKER
     temporary = path.with_name(f".{MARKER}.tmp")
     temporary.write_text(json.dumps({"version": INDEX_VERSION, "files": sorted(files)}))
     temporary.replace(path)
 
 
-def _article_files(root: Path, manifest: Manifest | None) -> dict[str, Path]:
+def _article_files(root: Location, manifest: Manifest | None) -> dict[str, Location]:
     """Live ``articles`` files (snapshot and delta) by their path under the warehouse."""
     live = live_files(root, TABLES["articles"], manifest=manifest)
     return {str(path.relative_to(root)): path for path in live.every}
@@ -221,10 +227,10 @@ def _index_rows(
         yield batch.num_rows
 
 
-def _newest_rows(root: Path, files: list[Path]) -> Iterator[pa.RecordBatch]:
+def _newest_rows(root: Location, files: list[Location]) -> Iterator[pa.RecordBatch]:
     """The current version (``articles`` view) of every article these files hold."""
     ids = (
-        utc_connection()
+        utc_connection(root)
         .sql(
             "SELECT DISTINCT article_id FROM read_parquet(?, union_by_name = true)",
             params=[[str(path) for path in files]],
@@ -247,7 +253,7 @@ def _commit(writer: tantivy.IndexWriter) -> None:
         raise IndexWriteError(f"could not write the search index: {error}") from error
 
 
-def update(root: Path, wait: float = 60.0) -> int | None:
+def update(root: Location, wait: float = 60.0) -> int | None:
     """Index the articles of files not indexed yet; the rows indexed, None when skipped.
 
     Without a usable index (none yet, or an older ``INDEX_VERSION``) this rebuilds it.
@@ -273,7 +279,7 @@ def update(root: Path, wait: float = 60.0) -> int | None:
 
 
 def rebuild(
-    root: Path, progress: Callable[[int, int], None] | None = None, wait: float = 600.0
+    root: Location, progress: Callable[[int, int], None] | None = None, wait: float = 600.0
 ) -> int:
     """Index every article of the ``articles`` view afresh; returns how many.
 
@@ -286,7 +292,7 @@ def rebuild(
         return _rebuild_locked(root, progress)
 
 
-def _reusable_or_new(root: Path) -> tantivy.Index:
+def _reusable_or_new(root: Location) -> tantivy.Index:
     """The index when it is of this version and opens (readers keep it meanwhile), else anew."""
     if _read_marker(root) is not None:
         try:
@@ -300,7 +306,7 @@ def _reusable_or_new(root: Path) -> tantivy.Index:
     return _with_analyzer(tantivy.Index(_schema(), path=str(directory), reuse=False))
 
 
-def _rebuild_locked(root: Path, progress: Callable[[int, int], None] | None) -> int:
+def _rebuild_locked(root: Location, progress: Callable[[int, int], None] | None) -> int:
     index = _reusable_or_new(root)
     files = _article_files(
         root, latest_manifest(root, TABLES["articles"])
@@ -374,7 +380,7 @@ def _filters(
 
 
 def search(
-    root: Path,
+    root: Location,
     query: str,
     *,
     sources: Sequence[str] = (),
@@ -392,6 +398,8 @@ def search(
     """
     if not query.strip():
         raise SearchError("empty query")
+    if not is_local(root):
+        update(root)
     index = _open(root)
     try:
         parsed = index.parse_query(
@@ -449,7 +457,7 @@ def _search_calls(node: Any) -> Iterator[str]:
             yield from _search_calls(value)
 
 
-def attach_sql(connection: duckdb.DuckDBPyConnection, root: Path, sql: str) -> None:
+def attach_sql(connection: duckdb.DuckDBPyConnection, root: Location, sql: str) -> None:
     """Make ``search('query')`` a table of ``article_id, rank, score`` for this ``sql``.
 
     DuckDB runs no Python table functions, so the queries are read from the parsed SQL,
@@ -481,6 +489,6 @@ def attach_sql(connection: duckdb.DuckDBPyConnection, root: Path, sql: str) -> N
     )
 
 
-def size_bytes(root: Path) -> int:
+def size_bytes(root: Location) -> int:
     """The index's size on disk."""
     return sum(path.stat().st_size for path in index_dir(root).rglob("*") if path.is_file())

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pyarrow.parquet as pq
 
 from warehouse.layout import UNKNOWN_MONTH
 from warehouse.schemas import TABLES
+from warehouse.storage import Location
 from warehouse.views import (
     connect,
     live_files,
@@ -28,14 +28,15 @@ PAYLOAD_MEMORY = timedelta(days=4)
 RUN_SPAN = timedelta(days=1)
 
 
-def _newest_in_footers(paths: list[Path], column: str) -> datetime | None:
+def _newest_in_footers(paths: list[Location], column: str) -> datetime | None:
     """The largest value of ``column`` from the files' row-group statistics, not the rows.
 
     Parquet min/max of a timestamp are exact; a row group of nulls has none and is skipped.
     """
     newest = None
     for path in paths:
-        metadata = pq.read_metadata(path)
+        with path.open("rb") as handle:  # a footer read, local or remote
+            metadata = pq.read_metadata(handle)
         index = metadata.schema.to_arrow_schema().get_field_index(column)
         if index < 0:
             continue
@@ -46,7 +47,7 @@ def _newest_in_footers(paths: list[Path], column: str) -> datetime | None:
     return newest
 
 
-def newest_published_at(root: Path, source: str) -> datetime | None:
+def newest_published_at(root: Location, source: str) -> datetime | None:
     """The newest ``published_at`` stored for ``source``: where the next ingest resumes.
 
     Only the footers of the newest year that has rows are read (its snapshot and newer
@@ -62,7 +63,7 @@ def newest_published_at(root: Path, source: str) -> datetime | None:
 
 
 def processed_payloads(
-    root: Path,
+    root: Location,
     source: str,
     since: datetime | None = None,
     until: datetime | None = None,
@@ -84,7 +85,7 @@ def processed_payloads(
     end = "r.window_end IS NULL" + ("" if until is None else " OR r.window_end >= $until")
     windows = {name: value for name, value in (("since", since), ("until", until)) if value}
     rows = (
-        utc_connection()
+        utc_connection(root)
         .execute(
             f"""
             SELECT DISTINCT p.sha256 FROM {read_files(pages.latest)} AS p
@@ -99,7 +100,7 @@ def processed_payloads(
     return {sha for (sha,) in rows}
 
 
-def source_activity(root: Path) -> dict[str, dict[str, object]]:
+def source_activity(root: Location) -> dict[str, dict[str, object]]:
     """Per source: its last run (when, status) and its newest article, from the views."""
 
     rows = (
@@ -124,7 +125,7 @@ def source_activity(root: Path) -> dict[str, dict[str, object]]:
     return {row[0]: dict(zip(names, row[1:], strict=True)) for row in rows}
 
 
-def story_candidates(root: Path, since: datetime) -> list[tuple[str, str]]:
+def story_candidates(root: Location, since: datetime) -> list[tuple[str, str]]:
     """``(story_id, fingerprint)`` of stored articles published since ``since``, every source.
 
     Only the month partitions from ``since`` on are read.
@@ -133,7 +134,7 @@ def story_candidates(root: Path, since: datetime) -> list[tuple[str, str]]:
     if not files.every:
         return []
     rows = (
-        utc_connection()
+        utc_connection(root)
         .execute(
             f"""
             SELECT coalesce(story_id, article_id), fingerprint FROM {read_files(files.every)}

@@ -11,11 +11,11 @@ import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from warehouse.layout import month_key
 from warehouse.schemas import ARTICLES, TABLES
+from warehouse.storage import Location
 from warehouse.views import in_months, live_files, read_files, utc_connection
 from warehouse.writer import Row, write_rows
 
@@ -72,7 +72,7 @@ class UpsertResult:
 
 
 def stored_versions(
-    root: Path, source: str, article_ids: Sequence[str], months: Collection[str] | None = None
+    root: Location, source: str, article_ids: Sequence[str], months: Collection[str] | None = None
 ) -> dict[str, Row]:
     """The newest stored row of each of ``article_ids``, looked up in ``months`` only.
 
@@ -87,7 +87,7 @@ def stored_versions(
     if not files.every:
         return {}
     table = (
-        utc_connection()
+        utc_connection(root)
         .sql(
             f"""
             SELECT * FROM {read_files(files.every, schemas=files.schemas)}
@@ -139,7 +139,9 @@ class ArticleVersion:
     comments: list[dict[str, Any]] = field(default_factory=list)
 
 
-def upsert_articles(root: Path, source: str, versions: Iterable[ArticleVersion]) -> UpsertResult:
+def upsert_articles(
+    root: Location, source: str, versions: Iterable[ArticleVersion]
+) -> UpsertResult:
     """Append each article that is new or differs from its stored version.
 
     Mentions and comments are written before their article: a crash in between leaves

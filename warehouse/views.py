@@ -9,25 +9,26 @@ against the snapshot rows it touches, so a filter on ``source`` or ``published_a
 prunes files and row groups instead of waiting behind a window over all history.
 
 A connection resolves the manifest and the file list when it is opened (or when
-:func:`create_views` runs again): it reads one consistent state of the warehouse.
+:func:`create_views` runs again): it reads one consistent state of the warehouse. The
+warehouse may be a folder or an object store (:mod:`warehouse.storage`): listings go
+through its filesystem, and DuckDB reads its files through it too.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 import duckdb
 
 from warehouse.layout import UNKNOWN_MONTH, month_key, warehouse_root
 from warehouse.schemas import TABLES, TableSpec
+from warehouse.storage import Location, attach, entries, is_local
 
 MANIFESTS = ".snapshots"
 
@@ -111,26 +112,27 @@ class Manifest:
         )
 
 
-def manifest_dir(root: Path, spec: TableSpec) -> Path:
+def manifest_dir(root: Location, spec: TableSpec) -> Location:
     return root / spec.name / MANIFESTS
 
 
-def manifest_path(root: Path, spec: TableSpec, generation: int) -> Path:
+def manifest_path(root: Location, spec: TableSpec, generation: int) -> Location:
     return manifest_dir(root, spec) / f"{generation:010d}.json"
 
 
-def latest_manifest(root: Path, spec: TableSpec) -> Manifest | None:
+def manifest_names(root: Location, spec: TableSpec) -> list[str]:
+    """Committed manifests, oldest first (the zero-padded generation sorts by name)."""
+    return [e.name for e in entries(manifest_dir(root, spec)) if e.name.endswith(".json")]
+
+
+def latest_manifest(root: Location, spec: TableSpec) -> Manifest | None:
     """The newest committed manifest; one is written whole or not at all."""
-    names = sorted(path.name for path in manifest_dir(root, spec).glob("*.json"))
+    names = manifest_names(root, spec)
     return Manifest.from_json((manifest_dir(root, spec) / names[-1]).read_text()) if names else None
 
 
-def _subdirs(directory: Path, prefixes: tuple[str, ...]) -> list[str]:
-    try:
-        with os.scandir(directory) as entries:
-            return sorted(e.name for e in entries if e.is_dir() and e.name.startswith(prefixes))
-    except FileNotFoundError:
-        return []
+def _subdirs(directory: Location, prefixes: tuple[str, ...]) -> list[str]:
+    return [e.name for e in entries(directory) if e.is_dir and e.name.startswith(prefixes)]
 
 
 def time_key(partition: str) -> str:
@@ -156,7 +158,7 @@ def in_months(months: Collection[str]) -> Callable[[str], bool]:
 
 
 def partitions(
-    root: Path,
+    root: Location,
     spec: TableSpec,
     source: str | None = None,
     when: Callable[[str], bool] | None = None,
@@ -171,10 +173,9 @@ def partitions(
     return [name for name in found if when is None or when(time_key(name))]
 
 
-def parquet_names(directory: Path) -> list[str]:
+def parquet_names(directory: Location) -> list[str]:
     """Committed files only: temporary files start with a dot and end in ``.tmp``."""
-    with os.scandir(directory) as entries:
-        return sorted(e.name for e in entries if e.name.endswith(".parquet") and e.is_file())
+    return [e.name for e in entries(directory) if e.name.endswith(".parquet") and not e.is_dir]
 
 
 def schema_id(spec: TableSpec) -> str:
@@ -189,10 +190,10 @@ class TableFiles:
     ``schemas``: the schema id of each snapshot file, from the manifest.
     """
 
-    current: list[Path]
-    history: list[Path]
-    delta: list[Path]
-    schemas: dict[Path, str] = field(default_factory=dict)
+    current: list[Location]
+    history: list[Location]
+    delta: list[Location]
+    schemas: dict[Location, str] = field(default_factory=dict)
 
     @classmethod
     def join(cls, parts: Iterable[TableFiles]) -> TableFiles:
@@ -205,17 +206,17 @@ class TableFiles:
         return joined
 
     @property
-    def every(self) -> list[Path]:
+    def every(self) -> list[Location]:
         return self.current + self.history + self.delta
 
     @property
-    def latest(self) -> list[Path]:
+    def latest(self) -> list[Location]:
         """Files that can hold a key's winning row: history rows never win."""
         return self.current + self.delta
 
 
 def live_files(
-    root: Path,
+    root: Location,
     spec: TableSpec,
     source: str | None = None,
     when: Callable[[str], bool] | None = None,
@@ -224,7 +225,7 @@ def live_files(
     """Resolve the latest manifest against the folders: snapshot files and delta files."""
     manifest = manifest or latest_manifest(root, spec)
     current, history, delta = [], [], []
-    schemas: dict[Path, str] = {}
+    schemas: dict[Location, str] = {}
     for partition in partitions(root, spec, source, when):
         directory = root / spec.name / partition
         held_current = set(manifest.current.get(partition, ())) if manifest else set()
@@ -241,10 +242,10 @@ def live_files(
 
 
 def read_files(
-    paths: list[Path],
+    paths: list[Location],
     filename: bool = False,
-    schemas: dict[Path, str] | None = None,
-    locate: Callable[[Path], str] | None = None,
+    schemas: dict[Location, str] | None = None,
+    locate: Callable[[Location], str] | None = None,
 ) -> str:
     """``read_parquet`` over explicit files (every row names its source and time itself).
 
@@ -253,7 +254,7 @@ def read_files(
     ``locate``: a file's path as SQL (default: the literal path).
     """
     locate = locate or (lambda path: _quote(str(path)))
-    groups: dict[str | None, list[Path]] = defaultdict(list)
+    groups: dict[str | None, list[Location]] = defaultdict(list)
     for path in paths:
         groups[schemas.get(path) if schemas else None].append(path)
     options = f"hive_partitioning = false, filename = {str(filename).lower()}"
@@ -314,11 +315,11 @@ _ON_TOP = {
 def files_view(
     connection: duckdb.DuckDBPyConnection,
     name: str,
-    paths: list[Path],
-    schemas: dict[Path, str],
+    paths: list[Location],
+    schemas: dict[Location, str],
     extra: str = "",
     temporary: bool = False,
-    locate: Callable[[Path], str] | None = None,
+    locate: Callable[[Location], str] | None = None,
 ) -> str | None:
     """A view over ``paths`` when there are any; the name to select from, else None.
 
@@ -334,7 +335,7 @@ def files_view(
     return name
 
 
-def _locator(root: Path, root_variable: str | None) -> Callable[[Path], str] | None:
+def _locator(root: Location, root_variable: str | None) -> Callable[[Location], str] | None:
     """A file's path as SQL under the DuckDB variable's root when set, else under ``root``."""
     if root_variable is None:
         return None
@@ -350,13 +351,14 @@ def _empty(connection: duckdb.DuckDBPyConnection, name: str, spec: TableSpec) ->
 
 
 def create_views(
-    connection: duckdb.DuckDBPyConnection, root: Path, root_variable: str | None = None
+    connection: duckdb.DuckDBPyConnection, root: Location, root_variable: str | None = None
 ) -> None:
     """(Re)create every view over the files the warehouse holds now.
 
     With ``root_variable`` the views find the files under that DuckDB variable when it is
     set, else under ``root``: a database file holding them can be opened from anywhere.
     """
+    attach(connection, root)
     locate = _locator(root, root_variable)
     for name, spec in TABLES.items():
         files = live_files(root, spec)
@@ -396,35 +398,39 @@ _SHARED = _database()
 _SHARED_LOCK = threading.Lock()
 
 
-def utc_connection() -> duckdb.DuckDBPyConnection:
-    """A connection for one internal read, times in UTC.
+def utc_connection(root: Location | None = None) -> duckdb.DuckDBPyConnection:
+    """A connection for one internal read (of files under ``root``), times in UTC.
 
     A cursor on one database per process: opening a database costs tens of milliseconds,
     a cursor about one, which is most of what a small state read costs.
     """
+    if root is not None:
+        attach(_SHARED, root)
     with _SHARED_LOCK:
         connection = _SHARED.cursor()
     connection.execute("SET TimeZone = 'UTC'")
     return connection
 
 
-def connect(root: str | Path | None = None) -> duckdb.DuckDBPyConnection:
+def connect(root: str | Location | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection of its own with the warehouse views, times in UTC."""
     connection = _database()
     create_views(connection, warehouse_root(root))
     return connection
 
 
-def confined_connection(root: str | Path | None = None) -> duckdb.DuckDBPyConnection:
-    """The views, and no file outside the warehouse folder: what ``exnews sql`` queries.
+def confined_connection(root: str | Location | None = None) -> duckdb.DuckDBPyConnection:
+    """The views, and no file outside the warehouse: what ``exnews sql`` queries.
 
     Table functions would otherwise read any file the user can (``read_csv('/etc/passwd')``)
-    or any URL. With external access off, DuckDB reads only the allowed folder and loads no
-    extension; with the configuration locked, no later statement can change any setting.
+    or any URL. With external access off, DuckDB reads only the allowed folder (or bucket
+    prefix) and loads no extension; with the configuration locked, no later statement can
+    change any setting.
     """
-    folder = warehouse_root(root).resolve()
+    folder = warehouse_root(root)
+    folder = folder.resolve() if is_local(folder) else folder
     connection = connect(folder)
-    connection.execute("SET allowed_directories = ?", [[f"{folder}{os.sep}"]])
+    connection.execute("SET allowed_directories = ?", [[f"{str(folder).rstrip('/')}/"]])
     connection.execute("SET enable_external_access = false")
     connection.execute("SET lock_configuration = true")
     return connection

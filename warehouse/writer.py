@@ -1,12 +1,15 @@
 """Atomic, append-only Parquet writes.
 
-Every batch becomes new files with unique names, written under a temporary name and
-renamed into place, so readers and crashes never see a partial file. A write the disk
-refuses (full, read-only) removes its temporary file and raises one clear error.
+Every batch becomes new files with unique names, so readers and crashes never see a
+partial file: in a folder, written under a temporary name and renamed into place; on an
+object store (which has no rename), encoded in memory and sent as one PUT of the whole
+object, which the store shows complete or not at all. A write the storage refuses (full,
+read-only, denied) leaves nothing behind and raises one clear error.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import uuid
 from collections import defaultdict
@@ -19,9 +22,11 @@ from typing import IO, Any, Self
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from upath import UPath
 
 from warehouse.layout import month_key, partition_dir
 from warehouse.schemas import SCHEMA_VERSION, TableSpec
+from warehouse.storage import Location, is_local
 
 Row = Mapping[str, Any]
 
@@ -43,12 +48,16 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(final: Path, write: Callable[[IO[bytes]], None], exclusive: bool = False) -> Path:
-    """Have ``write`` fill a temporary file, then rename it to ``final``: all or nothing.
+def write_atomic(
+    final: Location, write: Callable[[IO[bytes]], None], exclusive: bool = False
+) -> Location:
+    """Have ``write`` fill ``final`` all or nothing.
 
     ``exclusive``: publish only while ``final`` does not exist (else ``FileExistsError``),
-    so two writers of one name cannot overwrite each other; temporary names are unique.
+    so two writers of one name cannot overwrite each other.
     """
+    if not is_local(final):
+        return _put_whole(final, write, exclusive)
     temporary = final.with_name(f".{final.name}.{uuid.uuid4().hex[:12]}{TEMP_SUFFIX}")
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
@@ -72,7 +81,27 @@ def write_atomic(final: Path, write: Callable[[IO[bytes]], None], exclusive: boo
     return final
 
 
-def write_parquet_atomic(table: pa.Table, directory: Path, **options: Any) -> Path:
+def _put_whole(final: UPath, write: Callable[[IO[bytes]], None], exclusive: bool) -> Location:
+    """One PUT of the complete object; ``exclusive`` makes it conditional (``If-None-Match``).
+
+    A store that ignores the condition lets the last of two writers of one name win; see
+    docs/warehouse-layout.md for what that costs (nothing is lost).
+    """
+    buffer = io.BytesIO()
+    write(buffer)
+    try:
+        final.fs.pipe_file(
+            final.path, buffer.getvalue(), mode="create" if exclusive else "overwrite"
+        )
+    except FileExistsError:
+        raise
+    except OSError as error:
+        cause = error.strerror or str(error)
+        raise WarehouseWriteError(error.errno, cause, str(final.parent)) from error
+    return final
+
+
+def write_parquet_atomic(table: pa.Table, directory: Location, **options: Any) -> Location:
     """Write ``table`` as one new zstd file in ``directory`` and return its final path.
 
     ``options`` go to ``pyarrow.parquet.write_table`` (row-group size, Bloom filters).
@@ -89,7 +118,7 @@ def _partition_key(spec: TableSpec, row: Row) -> tuple[str | None, str]:
     return (row.get("source") if spec.by_source else None, month_key(moment))
 
 
-def write_rows(root: Path, spec: TableSpec, rows: Iterable[Row]) -> list[Path]:
+def write_rows(root: Location, spec: TableSpec, rows: Iterable[Row]) -> list[Location]:
     """Write rows as one file per partition they fall in."""
     by_partition: dict[tuple[str | None, str], list[Row]] = defaultdict(list)
     for row in rows:
@@ -107,7 +136,7 @@ class BatchWriter:
     """Buffers rows and writes them in bounded batches, so memory stays flat on long runs."""
 
     def __init__(
-        self, root: Path, spec: TableSpec, max_rows: int = 5_000, max_bytes: int = 64 << 20
+        self, root: Location, spec: TableSpec, max_rows: int = 5_000, max_bytes: int = 64 << 20
     ) -> None:
         self.root = root
         self.spec = spec
