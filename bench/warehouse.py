@@ -443,11 +443,11 @@ def report(results: list[Measured]) -> str:
     return "\n".join(lines)
 
 
-def write_docs(text: str) -> None:
-    """Replace this benchmark's section of ``docs/benchmarks.md``, keeping other sections."""
+def write_docs(text: str, heading: str = HEADING) -> None:
+    """Replace a benchmark's section of ``docs/benchmarks.md``, keeping other sections."""
     existing = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"{re.escape(HEADING)}\n.*?(?=\n## |\Z)", re.DOTALL)
-    section = f"{HEADING}\n\n{text}\n"
+    pattern = re.compile(rf"{re.escape(heading)}\n.*?(?=\n## |\Z)", re.DOTALL)
+    section = f"{heading}\n\n{text}\n"
     updated = (
         pattern.sub(lambda _: section, existing)
         if pattern.search(existing)

@@ -21,9 +21,10 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import duckdb
+from fsspec import AbstractFileSystem
 from upath import UPath
 
 # ``s3://…``, ``file://…``; a one-letter "scheme" is a Windows drive (``C:/data``, ``C://x``).
@@ -43,9 +44,11 @@ def location(text: str | os.PathLike[str]) -> UPath:
     if not _URL.match(text) or text.startswith("file://"):
         return UPath(text.removeprefix("file://"))
     try:
-        return UPath(text, use_listings_cache=False)
+        root = UPath(text, use_listings_cache=False)
+        root.fs  # noqa: B018 - its package (s3fs, gcsfs, adlfs) must be installed: say so now
     except (ValueError, ImportError) as error:
         raise ValueError(f"warehouse {text!r}: {error}") from error
+    return root
 
 
 def is_local(path: Location) -> bool:
@@ -85,6 +88,16 @@ def entries(directory: Location) -> list[Entry]:
     )  # fmt: skip
 
 
+def files_under(directory: UPath) -> list[str]:
+    """Every file below ``directory``, relative to it: one paginated listing of the keys."""
+    prefix = directory.path.rstrip("/") + "/"
+    try:
+        keys = directory.fs.find(directory.path)
+    except FileNotFoundError:
+        return []
+    return [key[len(prefix) :] for key in keys if key.startswith(prefix)]
+
+
 _REGISTER_LOCK = threading.Lock()
 
 
@@ -101,7 +114,31 @@ def attach(connection: duckdb.DuckDBPyConnection, root: Location) -> None:
     with _REGISTER_LOCK:
         if root.protocol in connection.list_filesystems() or _httpfs(connection, root):
             return
-        connection.register_filesystem(root.fs)
+        connection.register_filesystem(_immutable_reads(root))
+
+
+class _ImmutableInfo:
+    """What a HEAD said about a Parquet file stays true: warehouse files never change once
+    written (unique names, whole PUTs). DuckDB asks for a file's size, time and existence
+    several times a query; each would be a round trip to the store."""
+
+    _known: dict[str, dict[str, Any]]
+
+    async def _info(self, path: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        if not path.endswith(".parquet"):
+            return await super()._info(path, *args, **kwargs)  # type: ignore[misc]
+        if path not in self._known:
+            self._known[path] = await super()._info(path, *args, **kwargs)  # type: ignore[misc]
+        return self._known[path]
+
+
+def _immutable_reads(root: UPath) -> AbstractFileSystem:
+    """``root``'s filesystem for DuckDB's reads, remembering what it learnt of each file."""
+    base = type(root.fs)
+    reads = type(f"Immutable{base.__name__}", (_ImmutableInfo, base), {})
+    filesystem = reads(**root.fs.storage_options, skip_instance_cache=True)
+    filesystem._known = {}
+    return filesystem
 
 
 def _httpfs(connection: duckdb.DuckDBPyConnection, root: UPath) -> bool:

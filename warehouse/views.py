@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
@@ -28,7 +29,7 @@ import duckdb
 
 from warehouse.layout import UNKNOWN_MONTH, month_key, warehouse_root
 from warehouse.schemas import TABLES, TableSpec
-from warehouse.storage import Location, attach, entries, is_local
+from warehouse.storage import Location, attach, entries, files_under, is_local
 
 MANIFESTS = ".snapshots"
 
@@ -178,6 +179,31 @@ def parquet_names(directory: Location) -> list[str]:
     return [e.name for e in entries(directory) if e.name.endswith(".parquet") and not e.is_dir]
 
 
+_PARTITION = re.compile(r"^(?:source=[^/]+/)?(?:month|year)=[^/]+$")
+
+
+def _parquet_by_partition(
+    root: Location, spec: TableSpec, source: str | None, when: Callable[[str], bool] | None
+) -> dict[str, list[str]]:
+    """Committed file names by partition: a folder is read directory by directory, an
+    object store in one listing of the table's keys (a round trip per directory would
+    cost more than the rows of a small query)."""
+    if is_local(root):
+        return {
+            partition: parquet_names(root / spec.name / partition)
+            for partition in partitions(root, spec, source, when)
+        }
+    found: dict[str, list[str]] = defaultdict(list)
+    under = f"source={source}/" if spec.by_source and source else ""
+    for relative in files_under(root / spec.name / under):
+        partition, _, name = f"{under}{relative}".rpartition("/")
+        if not (name.endswith(".parquet") and _PARTITION.match(partition)):
+            continue
+        if when is None or when(time_key(partition)):
+            found[partition].append(name)
+    return {partition: sorted(names) for partition, names in sorted(found.items())}
+
+
 def schema_id(spec: TableSpec) -> str:
     """A short name for the table's schema as this code writes it."""
     return hashlib.sha256(str(spec.schema).encode()).hexdigest()[:12]
@@ -226,12 +252,12 @@ def live_files(
     manifest = manifest or latest_manifest(root, spec)
     current, history, delta = [], [], []
     schemas: dict[Location, str] = {}
-    for partition in partitions(root, spec, source, when):
+    for partition, names in _parquet_by_partition(root, spec, source, when).items():
         directory = root / spec.name / partition
         held_current = set(manifest.current.get(partition, ())) if manifest else set()
         held_history = set(manifest.history.get(partition, ())) if manifest else set()
         covered = set(manifest.covers.get(partition, ())) if manifest else set()
-        for name in parquet_names(directory):
+        for name in names:
             path = directory / name
             if manifest and (name in held_current or name in held_history):
                 (current if name in held_current else history).append(path)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -170,5 +169,5 @@ def copy_warehouse(
             continue
         folder = target / relative.parent
         folder.mkdir(parents=True, exist_ok=True)
-        for _ in range(copies):
-            shutil.copyfile(path, folder / f"part-copy-{uuid.uuid4().hex[:12]}.parquet")
+        for _ in range(copies):  # bytes, not a file copy: ``target`` may be an object store
+            (folder / f"part-copy-{uuid.uuid4().hex[:12]}.parquet").write_bytes(path.read_bytes())

@@ -35,7 +35,8 @@ def _unreadable(root: Path) -> int:
     bad = 0
     for path in root.rglob("*.parquet"):
         try:
-            pq.read_metadata(path)
+            with path.open("rb") as handle:  # a folder's file or an object store's
+                pq.read_metadata(handle)
         except Exception:  # any failure to read is what we count
             bad += 1
     return bad

@@ -12,14 +12,16 @@ import time
 from pathlib import Path
 
 from warehouse.compaction import compact
+from warehouse.layout import warehouse_root
+from warehouse.storage import Location
 from warehouse.views import connect
 
 
-def _compact(root: Path) -> int:
+def _compact(root: Location) -> int:
     return len(compact(root))
 
 
-def _read(root: Path) -> int:
+def _read(root: Location) -> int:
     connection = connect(root)
     try:
         return connection.execute("select count(*) from articles").fetchone()[0]
@@ -34,7 +36,7 @@ def main(kind: str, root: str, stop: str, out: str) -> None:
     step, seen, errors = STEPS[kind], [], []
     while not Path(stop).exists():
         try:
-            seen.append(step(Path(root)))
+            seen.append(step(warehouse_root(root)))
         except Exception as error:  # what a reader or compactor meets is the finding
             errors.append(f"{type(error).__name__}: {error}")
         time.sleep(0.1)

@@ -1,4 +1,8 @@
-"""The warehouse is a local folder: a URL is refused with a clear error, never made a folder."""
+"""The warehouse is a folder or an object-store URL, never a local folder named ``s3:``.
+
+An unknown scheme, or one whose filesystem package is missing, is one clear error before
+anything is written. (The object store itself: tests/warehouse/test_object_store.py.)
+"""
 
 from __future__ import annotations
 
@@ -11,19 +15,27 @@ import pytest
 
 from warehouse.layout import warehouse_root
 
-URLS = ["s3://bucket/path", "gs://bucket", "file:///tmp/warehouse", "az://container/x"]
+REFUSED = {
+    "nosuch://bucket/path": "Unsupported filesystem: 'nosuch'",
+    "gs://bucket/path": "install gcsfs",  # not a dependency: gs:// needs it installed
+}
 
 
-@pytest.mark.parametrize("url", URLS)
-def test_a_url_argument_is_refused(url: str):
-    with pytest.raises(ValueError, match="is a URL; only a local folder is supported"):
+@pytest.mark.parametrize("url", REFUSED)
+def test_a_url_without_its_filesystem_is_refused(url: str):
+    with pytest.raises(ValueError, match=f"warehouse '{url}': .*{REFUSED[url]}"):
         warehouse_root(url)
 
 
-def test_a_url_in_the_environment_is_refused(monkeypatch: pytest.MonkeyPatch):
+def test_a_url_in_the_environment_is_the_warehouse(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("EXNEWS_WAREHOUSE", "s3://bucket/path")
-    with pytest.raises(ValueError, match="s3://bucket/path"):
-        warehouse_root()
+    root = warehouse_root()
+    assert (root.protocol, str(root)) == ("s3", "s3://bucket/path")
+    assert not isinstance(root, Path)  # never a local folder named "s3:"
+
+
+def test_a_file_url_is_the_local_folder(tmp_path: Path):
+    assert warehouse_root(f"file://{tmp_path}") == tmp_path
 
 
 @pytest.mark.parametrize(
@@ -36,8 +48,8 @@ def test_local_folders_and_windows_drives_are_accepted(folder: str):
 @pytest.mark.parametrize(
     ("arguments", "env"),
     [
-        (["--warehouse", "s3://bucket/path"], {}),
-        ([], {"EXNEWS_WAREHOUSE": "s3://bucket/path"}),
+        (["--warehouse", "nosuch://bucket/path"], {}),
+        ([], {"EXNEWS_WAREHOUSE": "nosuch://bucket/path"}),
     ],
 )
 @pytest.mark.parametrize(
@@ -59,23 +71,22 @@ def test_the_cli_says_so_in_one_line_and_creates_no_folder(
     )  # fmt: skip
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.stderr.strip().splitlines() == [
-        "error: warehouse 's3://bucket/path' is a URL; only a local folder is supported "
-        "(object storage is not, yet)"
+        "error: warehouse 'nosuch://bucket/path': Unsupported filesystem: 'nosuch'"
     ]
     assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.usefixtures("prefect_backend")
-def test_the_flows_refuse_a_url_before_writing_anything(
+def test_the_flows_refuse_an_unknown_scheme_before_writing_anything(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     from flows.compact import compact
     from flows.ingest import ingest
 
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(ValueError, match="is a URL"):
-        ingest(sources=["binance"], warehouse="s3://bucket/path")
-    monkeypatch.setenv("EXNEWS_WAREHOUSE", "s3://bucket/path")
-    with pytest.raises(ValueError, match="is a URL"):
+    with pytest.raises(ValueError, match="Unsupported filesystem"):
+        ingest(sources=["binance"], warehouse="nosuch://bucket/path")
+    monkeypatch.setenv("EXNEWS_WAREHOUSE", "nosuch://bucket/path")
+    with pytest.raises(ValueError, match="Unsupported filesystem"):
         compact()
     assert list(tmp_path.iterdir()) == []
