@@ -133,8 +133,10 @@ def test_exnews_sql_reads_the_bucket_prefix_and_nothing_beside_it(s3_root: UPath
     land(outside, article("secret"))
     connection = confined_connection(s3_root)
     assert connection.execute("select article_id from articles").fetchall() == [("a1",)]
-    with pytest.raises(duckdb.Error):
+    with pytest.raises(duckdb.PermissionException):
         connection.execute(f"select * from read_parquet('{outside}/articles/*/*/*.parquet')")
+    inside = f"select count(*) from read_parquet('{s3_root}/articles/*/*/*.parquet')"
+    assert connection.execute(inside).fetchone() == (1,)
 
 
 def test_search_keeps_a_local_index_caught_up_with_the_store(s3_root: UPath, tmp_path: Path):
