@@ -32,7 +32,7 @@ import duckdb
 import pyarrow as pa
 
 from warehouse.schemas import TABLES, TableSpec
-from warehouse.storage import Location, is_local
+from warehouse.storage import Location, file_size, is_local
 from warehouse.views import (
     DEDUP,
     VERSIONS,
@@ -257,7 +257,7 @@ def _commit(root: Location, spec: TableSpec, manifest: Manifest) -> bool:
 
 def _footprint(files: TableFiles | None) -> tuple[int, int]:
     paths = files.every if files else []
-    return len(paths), sum(path.stat().st_size for path in paths)
+    return len(paths), sum(file_size(path) for path in paths)
 
 
 def _rewrite(

@@ -16,6 +16,7 @@ warehouse they live in :func:`local_cache` (``EXNEWS_CACHE``, else ``~/.cache/ex
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -98,6 +99,13 @@ def files_under(directory: UPath) -> list[str]:
     return [key[len(prefix) :] for key in keys if key.startswith(prefix)]
 
 
+def file_size(path: Location) -> int:
+    """A warehouse file's size; asked once per process on an object store (files never change)."""
+    if is_local(path):
+        return path.stat().st_size
+    return _immutable_reads(path.fs).size(path.path)
+
+
 _REGISTER_LOCK = threading.Lock()
 
 
@@ -114,7 +122,7 @@ def attach(connection: duckdb.DuckDBPyConnection, root: Location) -> None:
     with _REGISTER_LOCK:
         if root.protocol in connection.list_filesystems() or _httpfs(connection, root):
             return
-        connection.register_filesystem(_immutable_reads(root))
+        connection.register_filesystem(_immutable_reads(root.fs))
 
 
 class _ImmutableInfo:
@@ -132,11 +140,13 @@ class _ImmutableInfo:
         return self._known[path]
 
 
-def _immutable_reads(root: UPath) -> AbstractFileSystem:
-    """``root``'s filesystem for DuckDB's reads, remembering what it learnt of each file."""
-    base = type(root.fs)
+@functools.cache
+def _immutable_reads(store: AbstractFileSystem) -> AbstractFileSystem:
+    """``store`` for DuckDB's reads, remembering what it learnt of each file: one per
+    process, so every connection (every ``connect()``) shares what the others learnt."""
+    base = type(store)
     reads = type(f"Immutable{base.__name__}", (_ImmutableInfo, base), {})
-    filesystem = reads(**root.fs.storage_options, skip_instance_cache=True)
+    filesystem = reads(**store.storage_options, skip_instance_cache=True)
     filesystem._known = {}
     return filesystem
 
