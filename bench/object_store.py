@@ -67,14 +67,16 @@ def side_by_side(local: Location, remote: UPath) -> dict[str, tuple[float, float
     return timings
 
 
-def report(timings: dict[str, tuple[float, float]], articles: int, files: int) -> str:
+def report(timings: dict[str, tuple[float, float]], articles: int, files: int, load: float) -> str:
     ratios = [remote / local for local, remote in timings.values() if local > 0]
     lines = [
         f"`python -m bench.object_store DIR` ({datetime.now(UTC):%Y-%m-%d}, 2 cores shared with"
-        f" other work): {articles:,} articles, {files} files, compacted, the same files in a"
+        f" other work, load average {load:.1f} at the start): {articles:,} articles,"
+        f" {files} files, compacted, the same files in a"
         " local folder and in a bucket on moto's S3 server on 127.0.0.1; DuckDB reads the"
         " bucket through the fsspec filesystem (httpfs is not installed offline). Median of"
-        f" {REPEATS}, measured in turns.",
+        f" {REPEATS}, measured in turns. A search on a bucket first catches the local index"
+        " up with it (a listing of `articles` and its manifest): that is most of its time.",
         "",
         "| query | folder ms | s3:// ms | ratio |",
         "|---|---:|---:|---:|",
@@ -100,7 +102,8 @@ def main() -> None:
         remote = warehouse_root(f"s3://{server.bucket()}/warehouse")
         files = upload(arguments.folder, remote)
         articles = connect(local).execute("select count(*) from articles").fetchone()[0]
-        text = report(side_by_side(local, remote), articles, files)
+        load = os.getloadavg()[0]
+        text = report(side_by_side(local, remote), articles, files, load)
     write_docs(text, HEADING)
     print(text)
 

@@ -27,7 +27,7 @@ from warehouse.schemas import TABLES
 from warehouse.state import newest_published_at
 from warehouse.versions import ArticleVersion, upsert_articles
 from warehouse.views import confined_connection, latest_manifest
-from warehouse.writer import write_atomic
+from warehouse.writer import WarehouseWriteError, write_atomic, write_rows
 
 REPO = Path(__file__).resolve().parents[2]
 PUBLISHED = datetime(2026, 11, 1, 8, tzinfo=UTC)
@@ -173,3 +173,11 @@ def test_exnews_sql_and_search_on_the_command_line(s3_root: UPath):
     found = _exnews("search", "maintenance", "-f", "json", "-w", str(s3_root))
     assert found.returncode == 0, found.stderr
     assert [hit["article_id"] for hit in json.loads(found.stdout)] == ["a1"]
+
+
+def test_a_missing_bucket_is_one_clear_write_error(s3_root: UPath):
+    root = warehouse_root("s3://exnews-no-such-bucket/warehouse")
+    row = {**article("a1"), "content_hash": "h"}
+    with pytest.raises(WarehouseWriteError, match="exnews-no-such-bucket/warehouse/articles"):
+        write_rows(root, TABLES["articles"], [row])
+    assert titles(s3_root) == []  # the warehouse that exists is untouched
