@@ -9,6 +9,7 @@ read-only, denied) leaves nothing behind and raises one clear error.
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import uuid
@@ -97,7 +98,9 @@ def _put_whole(final: UPath, write: Callable[[IO[bytes]], None], exclusive: bool
         raise
     except OSError as error:
         cause = error.strerror or str(error)
-        raise WarehouseWriteError(error.errno, cause, str(final.parent)) from error
+        # A store's refusal (no bucket, access denied) carries no errno of its own.
+        number = error.errno or errno.EIO
+        raise WarehouseWriteError(number, cause, str(final.parent)) from error
     return final
 
 

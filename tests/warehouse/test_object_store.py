@@ -178,6 +178,6 @@ def test_exnews_sql_and_search_on_the_command_line(s3_root: UPath):
 def test_a_missing_bucket_is_one_clear_write_error(s3_root: UPath):
     root = warehouse_root("s3://exnews-no-such-bucket/warehouse")
     row = {**article("a1"), "content_hash": "h"}
-    with pytest.raises(WarehouseWriteError, match="exnews-no-such-bucket/warehouse/articles"):
+    with pytest.raises(WarehouseWriteError, match=r"bucket does not exist.*no-such-bucket/"):
         write_rows(root, TABLES["articles"], [row])
     assert titles(s3_root) == []  # the warehouse that exists is untouched
