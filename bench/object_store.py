@@ -86,7 +86,7 @@ def report(timings: dict[str, tuple[float, float]], articles: int, files: int, l
         for name, (local, remote) in timings.items()
     ]
     lines.append(
-        f"\nMedian ratio s3:// / folder over the queries: {statistics.median(ratios):,.1f}×."
+        f"\nMedian ratio s3:// / folder over the rows above: {statistics.median(ratios):,.1f}×."
     )
     return "\n".join(lines)
 
