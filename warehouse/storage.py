@@ -5,9 +5,9 @@ filesystem underneath), ``s3://bucket/prefix`` an ``S3Path`` on ``s3fs`` (``gs:/
 ``az://`` likewise when ``gcsfs`` or ``adlfs`` is installed). Every module of the warehouse
 joins, lists, reads and deletes through it; only the commit of a new file differs (see
 ``warehouse.writer.write_atomic``). S3 is configured by the standard variables, which
-botocore reads itself: ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_REGION``,
-``AWS_ENDPOINT_URL`` (an S3-compatible server); ``AWS_ALLOW_HTTP`` only matters to DuckDB's
-httpfs (a plain-HTTP endpoint).
+botocore reads itself: ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``,
+``AWS_ENDPOINT_URL`` (an S3-compatible server), and ``AWS_REGION`` passed on here;
+``AWS_ALLOW_HTTP`` only matters to DuckDB's httpfs (a plain-HTTP endpoint).
 
 Listings are never cached: another process (another machine) adds files all the time.
 The search index and the ``exnews.duckdb`` catalog need a local folder: for a remote
@@ -45,11 +45,20 @@ def location(text: str | os.PathLike[str]) -> UPath:
     if not _URL.match(text) or text.startswith("file://"):
         return UPath(text.removeprefix("file://"))
     try:
-        root = UPath(text, use_listings_cache=False)
+        root = UPath(text, **_options(text.split("://", 1)[0]))
         root.fs  # noqa: B018 - its package (s3fs, gcsfs, adlfs) must be installed: say so now
     except (ValueError, ImportError) as error:
         raise ValueError(f"warehouse {text!r}: {error}") from error
     return root
+
+
+def _options(protocol: str) -> dict[str, Any]:
+    """No listing cache; ``AWS_REGION``, which botocore leaves to the SDKs (it reads
+    ``AWS_DEFAULT_REGION``), as the S3 client's region."""
+    options: dict[str, Any] = {"use_listings_cache": False}
+    if protocol in ("s3", "s3a") and (region := os.environ.get("AWS_REGION")):
+        options["client_kwargs"] = {"region_name": region}
+    return options
 
 
 def is_local(path: Location) -> bool:

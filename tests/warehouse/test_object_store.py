@@ -86,6 +86,13 @@ def test_a_folder_or_an_s3_url_is_a_warehouse(text: str, kind: str):
     assert str(root) == text
 
 
+def test_aws_region_is_the_s3_clients_region(monkeypatch: pytest.MonkeyPatch):
+    """botocore reads only ``AWS_DEFAULT_REGION``; the standard ``AWS_REGION`` must count."""
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.setenv("AWS_REGION", "eu-west-3")
+    assert warehouse_root("s3://bucket/prefix").fs.client_kwargs == {"region_name": "eu-west-3"}
+
+
 def test_an_unknown_scheme_is_one_clear_error():
     with pytest.raises(ValueError, match="warehouse 'nosuch://bucket/x'"):
         warehouse_root("nosuch://bucket/x")
