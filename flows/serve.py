@@ -65,9 +65,18 @@ def worker_environment(home: Path, api_url: str) -> dict[str, str]:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
         "PREFECT_WORKER_QUERY_SECONDS": "2",
-        "EXNEWS_HOME": str(PROJECT),
         "EXNEWS_WAREHOUSE": str(warehouse_root().resolve()),
     }
+
+
+def enter_checkout() -> dict[str, str]:
+    """The deployments' pull step: a flow run starts in the exnews of the machine running it.
+
+    Prefect resolves ``{{ $VARIABLE }}`` in prefect.yaml when deploying, on the server's
+    machine, so a path written there would send other machines' workers to its folder.
+    """
+    os.chdir(PROJECT)
+    return {"directory": str(PROJECT)}
 
 
 def stack_environment(

@@ -24,9 +24,11 @@ from pathlib import Path
 import duckdb
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from flows.cli import app
 from flows.ingest import backfill, month_chunks
-from flows.serve import free_port, prefect_stack
+from flows.serve import PROJECT, free_port, prefect_stack, process_tree
 from tests.fixture_server import load_routes, serve
 from tests.flows.test_deployments import deployment_id, start_run, wait_final
 from warehouse import connect
@@ -97,9 +99,14 @@ def joined_worker(api_url: str, home: Path) -> Iterator[None]:
             assert process.poll() is None and time.monotonic() < deadline, output.read_text()
             time.sleep(0.5)
         yield
+        started = process_tree(process)
+        process.send_signal(signal.SIGTERM)  # as a service manager stops it
+        assert process.wait(timeout=30) == 0, output.read_text()
+        assert not [child for child in started if child.is_running()], "processes left behind"
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=60)
+        if process.poll() is None:
+            process.kill()
+            process.wait()
 
 
 def chunk_runs(client: httpx.Client) -> list[dict]:
@@ -194,6 +201,9 @@ def test_a_parallel_backfill_runs_its_chunks_on_two_workers_of_a_postgres_server
             parent_id = start_run(client, "backfill", "backfill", {**window, "parallel_chunks": 3})
             parent = wait_final(client, parent_id, timeout=600)
             chunks = chunk_runs(client)
+            pull_steps = client.get(f"/deployments/{chunks[0]['deployment_id']}").json()[
+                "pull_steps"
+            ]
             # The default, in turn on one worker, into a warehouse of its own: the peer.
             sequential = start_run(
                 client, "backfill", "backfill", {**window, "warehouse": str(peer)}
@@ -206,6 +216,8 @@ def test_a_parallel_backfill_runs_its_chunks_on_two_workers_of_a_postgres_server
             )
 
     assert parent["state_type"] == "COMPLETED", parent["state"]
+    # Nothing of this machine's layout is stored: each worker runs its own checkout.
+    assert str(PROJECT) not in json.dumps(pull_steps), pull_steps
     OUTPUT.mkdir(parents=True, exist_ok=True)  # a record, not a bar: timings are for bench/
     (OUTPUT / "postgres-workers.txt").write_text(
         f"parallel_chunks 3 on two workers: {wall_seconds(parent):.1f} s; "
@@ -248,3 +260,20 @@ def test_a_backfill_refuses_fewer_than_one_chunk_at_a_time(parallel_chunks: int)
         backfill.fn(
             ["binance"], date(2026, 9, 1), date(2026, 10, 1), parallel_chunks=parallel_chunks
         )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "complaint"),
+    [
+        (["--database-url", "mysql://exnews@db/prefect"], "postgresql+asyncpg://"),
+        (["--worker-only"], "--worker-only needs the server's API"),
+        (["--workers", "0"], "--workers"),
+    ],
+)
+def test_serve_refuses_bad_usage_before_starting_anything(
+    arguments: list[str], complaint: str, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    result = CliRunner().invoke(app, ["serve", *arguments])
+    assert result.exit_code == 2
+    assert complaint in " ".join(result.output.replace("│", " ").split())
