@@ -273,6 +273,34 @@ def status(warehouse: WarehouseOption = None) -> None:
         console.print(f"needs a look: {', '.join(stale_sources)}")
 
 
+DATABASE_SCHEMES = ("postgresql+asyncpg://", "sqlite+aiosqlite://")
+
+
+def _database_url(value: str | None) -> str | None:
+    """A URL Prefect's server can open; another is bad usage, caught before it starts."""
+    if value is not None and not value.startswith(DATABASE_SCHEMES):
+        raise typer.BadParameter(f"expected {' or '.join(s + '…' for s in DATABASE_SCHEMES)}")
+    return value
+
+
+def _until_stopped() -> None:
+    import time
+
+    while True:
+        time.sleep(1)
+
+
+def _serve_workers(api_url: str, home: Path, workers: int, worker_limit: int | None) -> None:
+    """Another machine joining: its workers take runs from the server's pool until stopped."""
+    from flows.serve import prefect_workers
+
+    console.print(f"starting {workers} worker(s) for {api_url} (home {home}) ...")
+    with prefect_workers(api_url, home, workers, worker_limit):
+        console.print(f"[green]{workers} worker(s)[/green] on pool exnews; logs in {home}")
+        console.print("Ctrl-C or SIGTERM stops them and the flow runs they started.")
+        _until_stopped()
+
+
 @app.command()
 def serve(
     port: Annotated[int, typer.Option(help="Port of the Prefect server and UI")] = 4200,
@@ -281,29 +309,57 @@ def serve(
     ] = "*/10 * * * *",
     home: Annotated[str, typer.Option(help="Prefect's home folder")] = ".prefect",
     warehouse: WarehouseOption = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            callback=_database_url,
+            help="The server's database, postgresql+asyncpg://USER:PASSWORD@HOST:5432/DB "
+            "(default: SQLite in --home)",
+        ),
+    ] = None,
+    host: Annotated[
+        str, typer.Option(help="Address the server listens on; 0.0.0.0 lets other machines in")
+    ] = "127.0.0.1",
+    workers: Annotated[int, typer.Option(min=1, help="Process workers on the exnews pool")] = 1,
+    worker_limit: Annotated[
+        int | None, typer.Option(min=1, help="Flow runs one worker runs at once (default: any)")
+    ] = None,
+    worker_only: Annotated[
+        bool, typer.Option(help="Only workers, joining the server at --api-url")
+    ] = False,
+    api_url: Annotated[
+        str | None,
+        typer.Option(envvar="PREFECT_API_URL", help="With --worker-only: http://SERVER:4200/api"),
+    ] = None,
 ) -> None:
-    """Prefect server + work pool + deployments + worker on 127.0.0.1, until Ctrl-C or SIGTERM."""
-    import time
-
+    """Prefect server + work pool + deployments + workers, until Ctrl-C or SIGTERM."""
     from flows.serve import StopSignal, prefect_stack, stop_on_signals
 
     _use_warehouse(warehouse)
     home_path = Path(home).resolve()
-    console.print(f"starting Prefect on 127.0.0.1:{port} (home {home_path}) ...")
+    if worker_only and not api_url:
+        raise typer.BadParameter("--worker-only needs the server's API", param_hint="--api-url")
     try:
-        with stop_on_signals(), prefect_stack(home_path, port, ingest_cron) as stack:
-            console.print(f"[green]UI:[/green] {stack.ui_url}  (API {stack.api_url})")
-            console.print(
-                "deployments: ingest (cron "
-                f"{ingest_cron}), backfill, reprocess, compact; logs in {home_path}"
-            )
-            console.print("Ctrl-C or SIGTERM cancels running flow runs and stops everything.")
-            while True:
-                time.sleep(1)
+        with stop_on_signals():
+            if worker_only:
+                _serve_workers(api_url, home_path, workers, worker_limit)
+            else:
+                console.print(f"starting Prefect on {host}:{port} (home {home_path}) ...")
+                with prefect_stack(
+                    home_path, port, ingest_cron, database_url=database_url, workers=workers,
+                    worker_limit=worker_limit, host=host,
+                ) as stack:  # fmt: skip
+                    console.print(f"[green]UI:[/green] {stack.ui_url}  (API {stack.api_url})")
+                    console.print(
+                        f"deployments: ingest (cron {ingest_cron}), backfill, backfill-chunk, "
+                        f"reprocess, compact; {workers} worker(s); logs in {home_path}"
+                    )
+                    console.print("Ctrl-C or SIGTERM cancels running flow runs, stops everything.")
+                    _until_stopped()
     except StopSignal as stop:
         console.print(f"stopped ({stop}).")
     except RuntimeError as error:
-        raise _fail(f"error: {error}") from error
+        raise _fail(f"error: {error} (logs in {home_path})") from error
 
 
 @app.command()

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
+from time import sleep
+from uuid import UUID
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_client, get_run_logger, task
 from prefect.artifacts import (
     create_markdown_artifact,
     create_progress_artifact,
     create_table_artifact,
     update_progress_artifact,
 )
+from prefect.client.orchestration import SyncPrefectClient
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterKey,
+    FlowRunFilter,
+    FlowRunFilterId,
+)
+from prefect.deployments import run_deployment
+from prefect.exceptions import ObjectNotFound
 
 from flows.compact import refresh_readers
 from flows.process import ProcessResult, Window, process_pages
@@ -148,11 +160,83 @@ def ingest(
 def backfill_chunk(
     sources: list[str], start: date, end: date, max_pages: int, warehouse: str | None = None
 ) -> list[dict[str, object]]:
-    """One month of a backfill: re-running it lands nothing twice."""
+    """One month of a backfill: re-running it lands nothing twice.
+
+    Its table artifact is how a parent on another machine learns the figures.
+    """
     root = warehouse_root(warehouse)
     window = Window(_day(start), _day(end))
     runs = [run_source("backfill", s, root, window, max_pages, True) for s in sources]
-    return [source_run.row() for source_run in runs]
+    rows = [source_run.row() for source_run in runs]
+    create_table_artifact(
+        table=report_table(rows),
+        key=CHUNK_REPORT,
+        description=f"exnews backfill {start}..{end}: per-source figures",
+    )
+    return rows
+
+
+CHUNK_DEPLOYMENT = "backfill-chunk/backfill-chunk"
+CHUNK_REPORT = "backfill-chunk-report"
+CHUNK_POLL_SECONDS = 2.0
+
+
+def _chunk_report(client: SyncPrefectClient, flow_run_id: UUID) -> list[dict[str, object]]:
+    """The figures a chunk run published (its table artifact), wherever it ran."""
+    artifacts = client.read_artifacts(
+        artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[CHUNK_REPORT])),
+        flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
+    )
+    return [row for artifact in artifacts for row in json.loads(str(artifact.data))]
+
+
+def chunks_on_workers(
+    sources: list[str],
+    chunks: list[tuple[date, date]],
+    max_pages: int,
+    warehouse: str | None,
+    parallel: int,
+    progress: UUID,
+) -> list[dict[str, object]]:
+    """Each chunk a run of the ``backfill-chunk`` deployment, ``parallel`` at once.
+
+    Any worker of the pool takes each run; this waits for every one, then fails naming
+    the chunks that did not complete (re-running the backfill redoes them harmlessly).
+    """
+    waiting = list(chunks)
+    running: dict[UUID, str] = {}
+    rows: list[dict[str, object]] = []
+    failed: list[str] = []
+    with get_client(sync_client=True) as client:
+        while waiting or running:
+            while waiting and len(running) < parallel:
+                chunk_start, chunk_end = waiting.pop(0)
+                parameters = {"sources": sources, "start": chunk_start.isoformat(),
+                              "end": chunk_end.isoformat(), "max_pages": max_pages,
+                              "warehouse": warehouse}  # fmt: skip
+                try:
+                    run = run_deployment(CHUNK_DEPLOYMENT, parameters=parameters, timeout=0)
+                except ObjectNotFound as error:
+                    raise RuntimeError(
+                        f"parallel_chunks needs the {CHUNK_DEPLOYMENT} deployment and workers "
+                        "(exnews serve); parallel_chunks 1 runs the chunks here"
+                    ) from error
+                running[run.id] = f"{chunk_start}..{chunk_end}"
+            sleep(CHUNK_POLL_SECONDS)
+            for flow_run_id, chunk in list(running.items()):
+                state = client.read_flow_run(flow_run_id).state
+                if state is None or not state.is_final():
+                    continue
+                del running[flow_run_id]
+                if state.is_completed():
+                    rows += _chunk_report(client, flow_run_id)
+                else:
+                    failed.append(f"{chunk} ({state.name})")
+                finished = len(chunks) - len(waiting) - len(running)
+                update_progress_artifact(progress, 100.0 * finished / len(chunks))
+    if failed:
+        raise RuntimeError(f"backfill chunks not completed: {', '.join(failed)}")
+    return rows
 
 
 @flow(name="backfill", log_prints=True)
@@ -162,15 +246,26 @@ def backfill(
     end: date,
     max_pages: int = BACKFILL_MAX_PAGES,
     warehouse: str | None = None,
+    parallel_chunks: int = 1,
 ) -> list[dict[str, object]]:
-    """A fixed window ``[start, end)`` in month chunks: stateless, safe beside ingests."""
+    """A fixed window ``[start, end)`` in month chunks: stateless, safe beside ingests.
+
+    ``parallel_chunks`` > 1 runs that many chunks at once, each on whichever worker of
+    the pool takes it (it needs the ``backfill-chunk`` deployment); 1 runs them here, in
+    turn.
+    """
+    if parallel_chunks < 1:
+        raise ValueError(f"parallel_chunks must be 1 or more, not {parallel_chunks}")
     chosen = _sources(sources)
     chunks = month_chunks(start, end)
     progress = create_progress_artifact(0.0, description=f"backfill {start}..{end}")
-    rows: list[dict[str, object]] = []
-    for done, (chunk_start, chunk_end) in enumerate(chunks, start=1):
-        rows += backfill_chunk(chosen, chunk_start, chunk_end, max_pages, warehouse)
-        update_progress_artifact(progress, 100.0 * done / len(chunks))
+    if parallel_chunks > 1:
+        rows = chunks_on_workers(chosen, chunks, max_pages, warehouse, parallel_chunks, progress)
+    else:
+        rows = []
+        for done, (chunk_start, chunk_end) in enumerate(chunks, start=1):
+            rows += backfill_chunk(chosen, chunk_start, chunk_end, max_pages, warehouse)
+            update_progress_artifact(progress, 100.0 * done / len(chunks))
     refresh_readers(warehouse_root(warehouse))
     return publish("backfill", rows)
 

@@ -1,6 +1,9 @@
-"""A local Prefect stack: server, process work pool, deployments from prefect.yaml, worker.
+"""A Prefect stack: server, process work pool, deployments from prefect.yaml, workers.
 
 Used by ``exnews serve`` and by the tests that drive deployments through the API and the UI.
+The server keeps its state in SQLite under its home unless given a PostgreSQL URL (what
+Prefect recommends once several machines share it); ``exnews serve --worker-only`` starts
+only workers against a server elsewhere, which is how another machine joins the pool.
 
 Stopping is orderly and bounded (:data:`STOP_SECONDS`), whatever asked for it: SIGTERM to
 this process only (systemd, Docker), SIGINT to the whole terminal process group (Ctrl-C),
@@ -22,7 +25,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -37,6 +40,7 @@ POOL = "exnews"
 DEFAULT_INGEST_CRON = "*/10 * * * *"
 STOP_SECONDS = 20  # the whole stop, from the signal to the last process gone
 UNFINISHED = ["PENDING", "RUNNING", "CANCELLING"]
+WILDCARD_HOSTS = ("0.0.0.0", "::")
 
 
 def free_port() -> int:
@@ -52,23 +56,53 @@ class PrefectStack:
     env: dict[str, str]
 
 
-def stack_environment(home: Path, port: int, ingest_cron: str) -> dict[str, str]:
-    """Telemetry off; the UI's API address follows the port (``--port`` alone does not)."""
+def worker_environment(home: Path, api_url: str) -> dict[str, str]:
+    """What a worker and its flow runs need: the server, this checkout, the warehouse."""
     return {
         **os.environ,
         "PREFECT_HOME": str(home),
-        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
-        "PREFECT_SERVER_API_HOST": "127.0.0.1",
-        "PREFECT_SERVER_API_PORT": str(port),
-        "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api",
+        "PREFECT_API_URL": api_url,
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
         "PREFECT_WORKER_QUERY_SECONDS": "2",
-        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
-        "EXNEWS_HOME": str(PROJECT),
-        "EXNEWS_INGEST_CRON": ingest_cron,
         "EXNEWS_WAREHOUSE": str(warehouse_root().resolve()),
     }
+
+
+def enter_checkout() -> dict[str, str]:
+    """The deployments' pull step: a flow run starts in the exnews of the machine running it.
+
+    Prefect resolves ``{{ $VARIABLE }}`` in prefect.yaml when deploying, on the server's
+    machine, so a path written there would send other machines' workers to its folder.
+    """
+    os.chdir(PROJECT)
+    return {"directory": str(PROJECT)}
+
+
+def stack_environment(
+    home: Path,
+    port: int,
+    ingest_cron: str,
+    database_url: str | None = None,
+    host: str = "127.0.0.1",
+) -> dict[str, str]:
+    """Telemetry off; the UI's API address follows the port (``--port`` alone does not).
+
+    A server listening on every interface is still reached locally on 127.0.0.1; a browser
+    elsewhere needs ``PREFECT_UI_API_URL`` set to the server's public address.
+    """
+    local = "127.0.0.1" if host in WILDCARD_HOSTS else host
+    env = {
+        **worker_environment(home, f"http://{local}:{port}/api"),
+        "PREFECT_SERVER_API_HOST": host,
+        "PREFECT_SERVER_API_PORT": str(port),
+        "PREFECT_UI_API_URL": os.environ.get("PREFECT_UI_API_URL", f"http://{local}:{port}/api"),
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+        "EXNEWS_INGEST_CRON": ingest_cron,
+    }
+    if database_url:
+        env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = database_url
+    return env
 
 
 def _prefect(*arguments: str, env: dict[str, str]) -> None:
@@ -78,10 +112,11 @@ def _prefect(*arguments: str, env: dict[str, str]) -> None:
         raise RuntimeError(f"prefect {' '.join(arguments)} failed:\n{result.stdout}{result.stderr}")
 
 
-def _wait_healthy(api_url: str, server: subprocess.Popen[bytes], timeout: float) -> None:
+def _wait_healthy(api_url: str, server: subprocess.Popen[bytes] | None, timeout: float) -> None:
+    """Until the API answers; ``server``, when it is ours, must not exit meanwhile."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if server.poll() is not None:
+        if server is not None and server.poll() is not None:
             raise RuntimeError(f"the Prefect server exited with code {server.returncode}")
         try:
             with urllib.request.urlopen(f"{api_url}/health", timeout=2) as answer:
@@ -178,29 +213,64 @@ def process_tree(process: subprocess.Popen[bytes]) -> list[psutil.Process]:
 
 
 def stop_stack(
-    server: subprocess.Popen[bytes], worker: subprocess.Popen[bytes] | None, api_url: str
+    server: subprocess.Popen[bytes] | None,
+    workers: list[subprocess.Popen[bytes]],
+    api_url: str | None,
 ) -> None:
-    """Cancel the flow runs, stop them and the worker, then the server, within STOP_SECONDS.
+    """Cancel the flow runs, stop them and the workers, then the server, within STOP_SECONDS.
 
     A worker takes its first SIGTERM as "take no new work, wait for the runs" and its
-    second as "die"; the runs get theirs at once, so the first wait is short.
+    second as "die"; the runs get theirs at once, so the first wait is short. Workers that
+    joined a server elsewhere (``api_url`` None) cancel nothing through it: the other
+    workers' runs are not theirs to cancel.
     """
     started = time.monotonic()
     # A second Ctrl-C, or SIGTERM after SIGINT, must not cut the stop short.
     with _stop_signals_handled(signal.SIG_IGN):
-        workers = process_tree(worker) if worker is not None else []
-        cancel_flow_runs(api_url, deadline=started + 3)
-        _signal_all(workers, signal.SIGTERM)
-        psutil.wait_procs(workers, timeout=4)
-        if worker is not None:  # and any run it started meanwhile
-            workers += [p for p in process_tree(worker) if p not in workers]
-        _terminate(_alive(workers), grace=3)
-        # A server answers SIGTERM in a second or two; one still starting may not at all.
-        remaining = STOP_SECONDS - (time.monotonic() - started) - 4  # SIGKILL's wait, a margin
-        _terminate(process_tree(server), grace=max(min(remaining, 5), 1))
-        for process in (worker, server):
+        trees = [p for worker in workers for p in process_tree(worker)]
+        if api_url is not None:
+            cancel_flow_runs(api_url, deadline=started + 3)
+        _signal_all(trees, signal.SIGTERM)
+        psutil.wait_procs(trees, timeout=4)
+        # and any run a worker started meanwhile
+        trees += [p for worker in workers for p in process_tree(worker) if p not in trees]
+        _terminate(_alive(trees), grace=3)
+        if server is not None:
+            # A server answers SIGTERM in a second or two; one still starting may not at all.
+            remaining = STOP_SECONDS - (time.monotonic() - started) - 4  # SIGKILL's wait
+            _terminate(process_tree(server), grace=max(min(remaining, 5), 1))
+        for process in [*workers, server]:
             if process is not None:
                 process.wait()
+
+
+def worker_name(number: int) -> str:
+    """Unique in the pool across machines and across serves on one machine."""
+    return f"exnews-{socket.gethostname()}-{os.getpid()}-{number}"
+
+
+@contextmanager
+def start_workers(
+    env: dict[str, str], count: int, limit: int | None, logs: Path
+) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """``count`` process workers on the pool, each logging to ``worker-<n>.log``.
+
+    ``limit`` caps the flow runs one worker runs at once: the rest wait for another worker.
+    """
+    workers: list[subprocess.Popen[bytes]] = []
+    with ExitStack() as files:
+        for number in range(1, count + 1):
+            log = files.enter_context((logs / f"worker-{number}.log").open("wb"))
+            command = [sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL,
+                       "--type", "process", "--name", worker_name(number)]  # fmt: skip
+            if limit is not None:
+                command += ["--limit", str(limit)]
+            worker = subprocess.Popen(
+                command, env=env, cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+            workers.append(worker)
+        yield workers
 
 
 @contextmanager
@@ -209,32 +279,53 @@ def prefect_stack(
     port: int | None = None,
     ingest_cron: str = DEFAULT_INGEST_CRON,
     log_dir: Path | None = None,
+    database_url: str | None = None,
+    workers: int = 1,
+    worker_limit: int | None = None,
+    host: str = "127.0.0.1",
 ) -> Iterator[PrefectStack]:
-    """Start everything, deploy every deployment of prefect.yaml, stop it all on exit."""
+    """Start everything, deploy every deployment of prefect.yaml, stop it all on exit.
+
+    ``database_url`` (``postgresql+asyncpg://…``) puts the server's state in PostgreSQL;
+    None keeps SQLite under ``home`` unless the environment names a database itself.
+    """
     port = port or free_port()
-    env = stack_environment(home, port, ingest_cron)
+    env = stack_environment(home, port, ingest_cron, database_url, host)
     logs = log_dir or home
     logs.mkdir(parents=True, exist_ok=True)
     api_url = env["PREFECT_API_URL"]
-    with (
-        (logs / "server.log").open("wb") as server_log,
-        (logs / "worker.log").open("wb") as worker_log,
-    ):
+    with (logs / "server.log").open("wb") as server_log, ExitStack() as started:
         server = subprocess.Popen(
-            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+            [sys.executable, "-m", "prefect", "server", "start", "--host", host,
              "--port", str(port)],
             env=env, stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
-        worker = None
+        running: list[subprocess.Popen[bytes]] = []
         try:
             _wait_healthy(api_url, server, timeout=120)
             _prefect("work-pool", "create", POOL, "--type", "process", "--overwrite", env=env)
             _prefect("--no-prompt", "deploy", "--all", env=env)
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL],
-                env=env, cwd=PROJECT, stdout=worker_log, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )  # fmt: skip
-            yield PrefectStack(api_url, f"http://127.0.0.1:{port}", env)
+            running = started.enter_context(start_workers(env, workers, worker_limit, logs))
+            yield PrefectStack(api_url, api_url.removesuffix("/api"), env)
         finally:
-            stop_stack(server, worker, api_url)
+            stop_stack(server, running, api_url)
+
+
+@contextmanager
+def prefect_workers(
+    api_url: str,
+    home: Path,
+    workers: int = 1,
+    worker_limit: int | None = None,
+    log_dir: Path | None = None,
+) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Workers only, on the pool of the server at ``api_url``: another machine joining."""
+    env = worker_environment(home, api_url)
+    logs = log_dir or home
+    logs.mkdir(parents=True, exist_ok=True)
+    _wait_healthy(api_url, None, timeout=60)
+    with start_workers(env, workers, worker_limit, logs) as running:
+        try:
+            yield running
+        finally:
+            stop_stack(None, running, None)
