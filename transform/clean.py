@@ -19,6 +19,8 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
+import lxml.html
+
 import transform.sources
 from transform import parse_page
 from transform.category import category_from_title
@@ -199,10 +201,12 @@ def _from_html(
 ) -> Article:
     """The source's parser first; the generic extractor when it cannot read the page.
 
-    Without ``url`` the page's own canonical URL stands in: parsers take the article's id
-    from it (Gate Square's post id, Gate News' article number).
+    The page is parsed once: its canonical URL, metadata and main text all come from that
+    tree. Without ``url`` the page's own canonical URL stands in: parsers take the article's
+    id from it (Gate Square's post id, Gate News' article number).
     """
-    url = url or _own_url(body)
+    document = _parsed(body)
+    url = url or (_own_url(document) if document is not None else None)
     refused = None
     if source is not None:
         try:
@@ -215,7 +219,8 @@ def _from_html(
         if articles:
             return articles[0]
     try:
-        extracted = extract_article(body, url)
+        # An unreadable page is parsed again only to say why.
+        extracted = extract_article(body if document is None else document, url)
     except PayloadError as error:
         reason = "HTML page has no article text" if "no article text" in str(error) else str(error)
         raise PayloadError(f"{reason}; {refused}" if refused else reason) from error
@@ -240,12 +245,15 @@ def _from_html(
     )
 
 
-def _own_url(body: bytes) -> str | None:
-    """The page's ``<link rel="canonical">``, else its ``og:url``."""
+def _parsed(body: bytes) -> lxml.html.HtmlElement | None:
     try:
-        document = parse_document(body)
+        return parse_document(body)
     except PayloadError:
         return None
+
+
+def _own_url(document: lxml.html.HtmlElement) -> str | None:
+    """The page's ``<link rel="canonical">``, else its ``og:url``."""
     found = [
         *document.xpath('//link[@rel="canonical"]/@href'),
         *document.xpath('//meta[@property="og:url"]/@content'),
