@@ -25,7 +25,7 @@ SITES = (
     ("Market Wire", "marketwire.example.org"),
     ("链闻快讯", "lianwen.cn"),
 )
-_EN_WORDS = (
+_PROSE = (
     "the market traders said on monday that liquidity across exchanges remained thin while "
     "analysts expected volatility to persist as regulators in several countries weighed new "
     "rules for digital assets and banks prepared custody services for institutional clients "
@@ -33,10 +33,12 @@ _EN_WORDS = (
     "despite concerns about interest rates inflation and the outlook for technology shares "
     "investors rotated into larger tokens and stablecoin supply grew for a third month while "
     "developers shipped an upgrade that lowers fees and improves settlement times for users"
-).split()
+)
+_EN_WORDS = tuple(_PROSE.split())
 _ZH_CLAUSES = (
-    "市场人士周一表示", "各大交易所的流动性依然偏紧", "分析师预计波动将持续", "多国监管机构正在权衡新的规则",
-    "银行准备为机构客户提供托管服务", "交易所交易基金本周录得大量资金流入", "价格因此走高",
+    "市场人士周一表示", "各大交易所的流动性依然偏紧", "分析师预计波动将持续",
+    "多国监管机构正在权衡新的规则", "银行准备为机构客户提供托管服务",
+    "交易所交易基金本周录得大量资金流入", "价格因此走高",
     "投资者担心利率和通胀前景", "稳定币供应连续第三个月增长", "开发者发布了降低手续费的升级",
     "结算时间明显缩短", "链上活跃地址数创下新高",
 )  # fmt: skip
@@ -86,7 +88,7 @@ def _en_sentence(rng: random.Random) -> str:
 
 def _zh_sentence(rng: random.Random) -> str:
     clauses = rng.sample(_ZH_CLAUSES, rng.randint(2, 4))
-    name, ticker = rng.choice(_COINS)
+    ticker = rng.choice(_COINS)[1]
     if rng.random() < 0.4:
         clauses.append(f"{ticker}/USDT 成交额达 {rng.randint(1, 900)} 万 USDT")
     return "，".join(clauses) + "。"
@@ -148,17 +150,53 @@ def _body(rng: random.Random, chinese: bool) -> tuple[str, list[str]]:
     return "".join(parts), seen
 
 
-def _links(rng: random.Random, words: tuple[str, ...], count: int, chinese: bool) -> str:
-    chosen = [rng.choice(words) for _ in range(count)]
-    return "".join(f"<li><a href='/{w.lower()}'>{w}</a></li>" for w in chosen)
+def _menu(rng: random.Random) -> str:
+    """A mega menu: sections of links, each in the wrappers menu libraries emit."""
+    sections = []
+    for name in rng.sample(_MENU, rng.randint(6, 10)):
+        links = "".join(
+            f"<li class='menu-item'><a href='/{name.lower()}/{rng.randint(1, 99)}'>"
+            f"<span class='icon'></span><span>{rng.choice(_MENU)} {rng.choice(_EN_WORDS)}</span>"
+            "</a></li>"
+            for _ in range(rng.randint(6, 18))
+        )
+        sections.append(
+            f"<li class='menu-section'><a href='/{name.lower()}'>{name}</a>"
+            f"<div class='submenu'><div class='submenu-inner'><ul>{links}</ul></div></div></li>"
+        )
+    return f"<nav class='main-menu'><ul>{''.join(sections)}</ul></nav>"
 
 
-def _headlines(rng: random.Random, count: int, chinese: bool) -> str:
+def _cards(rng: random.Random, count: int, chinese: bool) -> str:
+    """Teasers of other stories: image, kicker, headline, time."""
     return "".join(
-        f"<li><a href='/news/{rng.randint(10000, 99999)}'>{html.escape(_headline(rng, chinese))}"
-        "</a><span class='time'>3h ago</span></li>"
+        f"<div class='card'><a href='/news/{rng.randint(10000, 99999)}'><div class='card-media'>"
+        f"<img src='/img/{rng.randint(1, 999)}.jpg' alt=''></div><div class='card-body'>"
+        f"<span class='kicker'>{rng.choice(_MENU)}</span>"
+        f"<h4 class='card-title'>{html.escape(_headline(rng, chinese))}</h4>"
+        f"<span class='time'>{rng.randint(1, 23)}h ago</span></div></a></div>"
         for _ in range(count)
     )
+
+
+def _ad(rng: random.Random) -> str:
+    slot = rng.randint(1, 10**6)
+    return (
+        f"<div class='ad-wrapper'><div class='ad-label'>Advertisement</div><div class='ad'>"
+        f"<div id='ad-slot-{slot}'><iframe src='/ads/{slot}'></iframe></div></div></div>"
+    )
+
+
+def _footer(rng: random.Random, site: str) -> str:
+    columns = "".join(
+        f"<div class='footer-col'><h5>{rng.choice(_MENU)}</h5><ul>"
+        + "".join(
+            f"<li><a href='/{word.lower()}'>{word}</a></li>" for word in rng.sample(_MENU, 10)
+        )
+        + "</ul></div>"
+        for _ in range(rng.randint(4, 6))
+    )
+    return f"<footer><div class='footer-cols'>{columns}</div><p>© 2026 {site}.</p></footer>"
 
 
 def _script(rng: random.Random, size: int) -> str:
@@ -187,6 +225,21 @@ def _comments(rng: random.Random, chinese: bool) -> str:
     return f"<section id='comments' class='comments'><h3>Comments</h3><ol>{items}</ol></section>"
 
 
+_SHARE = (
+    "<div class='share'>"
+    + "".join(
+        f"<a class='share-{name.lower()}' href='#'><svg viewBox='0 0 24 24'>"
+        f"<path d='M0 0h24v24H0z'/></svg><span>{name}</span></a>"
+        for name in ("X", "Facebook", "LinkedIn", "Telegram", "Copy link")
+    )
+    + "</div>"
+)
+_COOKIE = (
+    "<div id='cookie-banner'>We use cookies to improve your experience. "
+    "<button>Accept</button><button>Settings</button></div>"
+)
+
+
 def _page(rng: random.Random, index: int) -> NewsPage:
     site, host = SITES[index % len(SITES)]
     chinese = host.endswith(".cn") or rng.random() < 0.1
@@ -196,7 +249,9 @@ def _page(rng: random.Random, index: int) -> NewsPage:
     url = f"https://www.{host}/{'news' if layout % 2 else '2026/11'}/{slug}"
     body, seen = _body(rng, chinese)
     author = f"Alex Writer{index % 17}"
-    published = f"2026-{rng.randint(1, 11):02d}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:15:00Z"
+    published = (
+        f"2026-{rng.randint(1, 11):02d}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:15:00Z"
+    )
     ld = json.dumps(
         {
             "@context": "https://schema.org",
@@ -219,47 +274,55 @@ def _page(rng: random.Random, index: int) -> NewsPage:
         + f"<style>{_style(rng, rng.randint(2_000, 40_000))}</style>"
         f"<script>{_script(rng, rng.randint(5_000, 120_000))}</script></head>"
     )
-    menu = f"<header class='site-header'><a class='logo' href='/'>{site}</a><nav><ul>"
-    menu += _links(rng, _MENU, rng.randint(10, 22), chinese) + "</ul></nav>"
+    menu = f"<header class='site-header'><a class='logo' href='/'>{site}</a>{_menu(rng)}"
     menu += "<form class='search'><input name='q'><button>Search</button></form></header>"
     crumbs = "<div class='breadcrumbs'><a href='/'>Home</a> › <a href='/news'>News</a></div>"
     byline = (
         f"<div class='byline'>By <a rel='author' href='/author/{index % 17}'>{author}</a> · "
         f"<time datetime='{published}'>{published[:10]}</time></div>"
     )
-    share = "<div class='share'><a>Share on X</a><a>Facebook</a><a>LinkedIn</a><a>Copy link</a></div>"
-    tags = "<div class='tags'>Tags: " + "".join(
-        f"<a href='/tag/{w}'>{w}</a> " for w in rng.sample(_EN_WORDS, 5)
-    ) + "</div>"
+    tags = "".join(f"<a href='/tag/{word}'>{word}</a> " for word in rng.sample(_EN_WORDS, 5))
     bio = (
         f"<div class='author-bio'><h4>About {author}</h4><p>{author} covers markets and "
         f"policy for {site}.</p></div>"
     )
-    related = f"<aside class='related'><h3>Related stories</h3><ul>{_headlines(rng, 6, chinese)}</ul></aside>"
-    sidebar = f"<aside class='sidebar'><h3>Most read</h3><ol>{_headlines(rng, 10, chinese)}</ol>"
-    sidebar += (
+    related = f"<aside class='related'><h3>Related stories</h3>{_cards(rng, 6, chinese)}</aside>"
+    sidebar = (
+        f"<aside class='sidebar'>{_ad(rng)}<h3>Most read</h3>{_cards(rng, 10, chinese)}"
         "<div class='newsletter'><h4>Get the daily briefing</h4><form><input type='email'>"
-        "<button>Subscribe</button></form></div></aside>"
+        f"<button>Subscribe</button></form></div>{_ad(rng)}</aside>"
     )
-    footer = "<footer><ul>" + _links(rng, _MENU, 20, chinese) + "</ul>"
-    footer += f"<p>© 2026 {site}. All rights reserved.</p></footer>"
-    cookie = "<div id='cookie-banner'>We use cookies to improve your experience. <button>Accept</button></div>"
     comments = _comments(rng, chinese) if rng.random() < 0.4 else ""
-    article = f"<h1>{html.escape(title)}</h1>{byline}{share}<div class='entry-content'>{body}</div>{tags}"
+    article = (
+        f"<h1>{html.escape(title)}</h1>{byline}{_SHARE}<div class='entry-content'>{body}"
+        f"</div>{_ad(rng)}<div class='tags'>Tags: {tags}</div>"
+    )
     if layout == 0:  # WordPress
-        main = f"<div id='content'><article class='post'>{article}{bio}</article>{related}{comments}</div>{sidebar}"
+        main = (
+            f"<div id='content'><article class='post'>{article}{bio}</article>{related}"
+            f"{comments}</div>{sidebar}"
+        )
     elif layout == 1:  # a news app page with embedded state
         state = json.dumps({"props": {"pageProps": {"id": index, "tags": seen[:1]}}})
         main = f"<main><article>{article}</article>{related}</main>{sidebar}"
         main += f"<script id='__NEXT_DATA__' type='application/json'>{html.escape(state)}</script>"
     elif layout == 2:  # old table layout
-        main = f"<table class='layout'><tr><td class='main'>{article}{comments}</td><td>{sidebar}</td></tr></table>"
+        main = (
+            f"<table class='layout'><tr><td class='main'>{article}{comments}</td>"
+            f"<td>{sidebar}</td></tr></table>"
+        )
     elif layout == 3:  # a blog
-        main = f"<div class='container'><div class='row'><div class='col-8'>{article}{bio}{comments}</div>"
-        main += f"<div class='col-4'>{sidebar}</div></div>{related}</div>"
+        main = (
+            f"<div class='container'><div class='row'><div class='col-8'>{article}{bio}"
+            f"{comments}</div><div class='col-4'>{sidebar}</div></div>{related}</div>"
+        )
     else:  # sections
-        main = f"<main><section class='story'>{article}</section><section>{related}</section></main>{sidebar}"
-    page = f"{head}<body>{cookie}{menu}{crumbs}{main}{footer}</body></html>"
+        main = (
+            f"<main><section class='story'>{article}</section><section>{related}</section>"
+            f"</main>{sidebar}"
+        )
+    footer = _footer(rng, site)
+    page = f"{head}<body>{_COOKIE}{menu}{crumbs}{main}{footer}</body></html>"
     return NewsPage(f"{slug}.html", url, page.encode(), title, "\n".join(seen))
 
 
