@@ -61,11 +61,12 @@ _TOKEN = re.compile(
 _NOT_DIGIT = re.compile(r"\D")
 
 
-def _tokens(text: str) -> tuple[list[str], set[str]]:
-    """Case-folded tokens in order, and the entities among them (those with digits)."""
+def _tokens(normalized: str) -> tuple[list[str], set[str]]:
+    """Case-folded tokens of NFKC text in order, and the entities among them (those with
+    digits)."""
     tokens: list[str] = []
     entities: set[str] = set()
-    for cjk, number, word in _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold()):
+    for cjk, number, word in _TOKEN.findall(normalized.casefold()):
         if number:  # "2026/09/04", "2026-09-04": one entity
             token = _NOT_DIGIT.sub("", number)
             entities.add(token)
@@ -80,14 +81,15 @@ def _tokens(text: str) -> tuple[list[str], set[str]]:
 def _features(text: str) -> dict[str, int]:
     """Shingles and entities with their weights, all integers: a float sum would depend on
     the order of a set and could flip a bit whose total is near zero from run to run."""
-    tokens, entities = _tokens(text)
+    normalized = unicodedata.normalize("NFKC", text)
+    tokens, entities = _tokens(normalized)
     if len(tokens) >= SHINGLE:
         windows = zip(*(tokens[offset:] for offset in range(SHINGLE)), strict=False)
         shingles = Counter(map(" ".join, windows))
     else:
         shingles = Counter([" ".join(tokens)] if tokens else [])
     # Pairs as find_symbols reads them; upper-cased first so the case cannot matter.
-    symbols = find_symbols(unicodedata.normalize("NFKC", text).upper())
+    symbols = find_symbols(normalized.upper())
     entities |= {pair.casefold() for pair in symbols.pairs}
     # Each shingle occurrence weighs `share` (entities' count, at least MIN_ENTITIES), each
     # entity all shingle occurrences times ENTITY_SHARE: together, ENTITY_SHARE times them.
