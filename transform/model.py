@@ -101,31 +101,15 @@ class Article:
     limits: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_page(
-        cls,
-        page: Page,
-        *,
-        native_id: str,
-        url: str,
-        language: str | None,
-        title: str | None,
-        body: RenderedBody | None = None,
-        exchange: str | None = None,
-        **fields: Any,
-    ) -> Article:
-        """An article read off ``page``: named by its source, id, language and URL, fetched
-        and stored as the page was, its coins and pairs read from the title and the body (the
-        summary where there is no body). ``exchange`` is the source's unless said."""
+    def from_page(cls, page: Page, *, exchange: str | None = None, **fields: Any) -> Article:
+        """An article read off ``page`` (the other fields as :meth:`read` takes them): of the
+        page's source, fetched and stored as the page was; ``exchange`` is the source's
+        unless said."""
         return cls.read(
             source=page.source,
             exchange=exchange or page.source,
-            native_id=native_id,
-            url=url,
             fetched_at=page.fetched_at,
             raw_ref=page.raw_id,
-            language=language,
-            title=title,
-            body=body,
             **fields,
         )
 
@@ -144,7 +128,9 @@ class Article:
         body: RenderedBody | None = None,
         **fields: Any,
     ) -> Article:
-        """:meth:`from_page` for input that is no stored page (a post's copied text)."""
+        """An article named by its source, id, language and URL, its coins and pairs read
+        from the title and the body (the summary where there is no body); :meth:`from_page`
+        for an article read off a stored page."""
         from transform.symbols import find_symbols  # symbols -> limits -> this module
 
         words = body.text if body else fields.get("summary")
