@@ -413,43 +413,100 @@ def _fetched_at(value: str | None) -> datetime | None:
 
 @app.command()
 def clean(
-    file: Annotated[
-        str,
+    files: Annotated[
+        list[str],
         typer.Argument(
-            help="An HTML page, a source's JSON payload or a page's text; - reads stdin"
+            help="HTML pages, source JSON payloads or pages' text; - reads stdin",
+            show_default=False,
         ),
     ],
-    url: Annotated[str | None, typer.Option(help="The page's URL")] = None,
+    url: Annotated[str | None, typer.Option(help="The page's URL (one file only)")] = None,
     source: Annotated[
         str | None,
         typer.Option(help="The source key (binance, gate_square, ...)", callback=_parser_source),
     ] = None,
     fetched_at: Annotated[
         datetime | None,
-        typer.Option(help="When the page was fetched (ISO 8601; default now)", parser=_fetched_at),
+        typer.Option(
+            help="When the pages were fetched (ISO 8601; default now)", parser=_fetched_at
+        ),
     ] = None,
-    output_format: Annotated[str, typer.Option("--format", "-f", help="json")] = "json",
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="json (one file) or jsonl (one line a file)")
+    ] = "json",
 ) -> None:
-    """Clean one document and print the article: body, comments, category, mentions, ..."""
+    """Clean documents and print the articles: body, comments, category, mentions, ...
+
+    With --format jsonl every file gives one line, in the order given: its article, or
+    {"error": ..., "file": ...} when it cannot be read or cleaned (exit 1 if any failed).
+    """
+    if output_format not in ("json", "jsonl"):
+        raise _fail(f"error: unknown format {output_format!r} (json, jsonl)", 2)
+    if output_format == "json" and len(files) > 1:
+        raise _fail("error: several files need --format jsonl (one line a file)", 2)
+    if url is not None and len(files) > 1:
+        raise _fail("error: --url names one page; give it with one file", 2)
+    moment = fetched_at or datetime.now(UTC)
+    if output_format == "json":
+        try:
+            article = _cleaned(files[0], url, source, moment)
+        except _CleanError as error:
+            raise _fail(str(error)) from error
+        sys.stdout.write(
+            json.dumps(article, ensure_ascii=False, indent=1, default=_json_default) + "\n"
+        )
+        return
+    failed = _clean_lines(files, url, source, moment)
+    if failed:
+        raise _fail(f"{failed} of {len(files)} files could not be cleaned", 1)
+
+
+class _CleanError(Exception):
+    """A file that could not be read or cleaned; the message says which and why."""
+
+
+def _cleaned(file: str, url: str | None, source: str | None, fetched_at: datetime) -> Any:
+    """One file's article as JSON values; raises :class:`_CleanError`."""
     from transform.clean import article_json, clean_document
     from transform.model import PayloadError
 
-    if output_format != "json":
-        raise _fail(f"error: unknown format {output_format!r} (json)", 2)
     try:
         content = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
     except OSError as error:
-        raise _fail(f"could not read {file}: {error.strerror or error}") from error
+        raise _CleanError(f"could not read {file}: {error.strerror or error}") from error
     try:
-        article = clean_document(
-            content, url=url, source=source, fetched_at=fetched_at or datetime.now(UTC)
-        )
+        article = clean_document(content, url=url, source=source, fetched_at=fetched_at)
     except PayloadError as error:
-        raise _fail(f"could not clean {file}: {error}") from error
-    sys.stdout.write(
-        json.dumps(article_json(article), ensure_ascii=False, indent=1, default=_json_default)
-        + "\n"
-    )
+        raise _CleanError(f"could not clean {file}: {error}") from error
+    return article_json(article)
+
+
+def _clean_lines(files: list[str], url: str | None, source: str | None, moment: datetime) -> int:
+    """One JSON line per file, in order, each written as soon as it is done; how many failed.
+
+    A failure is that file's line (and a line on stderr), never the end of the batch: a
+    folder of saved pages is cleaned whatever one page holds.
+    """
+    from rich.progress import Progress
+
+    failed = 0
+    with Progress(console=errors, transient=True, disable=not errors.is_terminal) as progress:
+        task = progress.add_task("cleaning", total=len(files))
+        for file in files:
+            try:
+                line: dict[str, Any] = _cleaned(file, url, source, moment)
+            except _CleanError as error:
+                line = {"error": str(error), "file": file}
+            except Exception as error:  # a bug in one file's cleaning: the batch goes on
+                bug = f"internal error (a bug): {type(error).__name__}: {error}"
+                line = {"error": bug, "file": file}
+            if "error" in line:
+                failed += 1
+                _say(line["error"])
+            sys.stdout.write(json.dumps(line, ensure_ascii=False, default=_json_default) + "\n")
+            sys.stdout.flush()
+            progress.advance(task)
+    return failed
 
 
 def _json_default(value: Any) -> str:

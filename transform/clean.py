@@ -19,6 +19,8 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
+import lxml.html
+
 import transform.sources
 from transform import parse_page
 from transform.category import category_from_title
@@ -26,8 +28,7 @@ from transform.enrich import enrich
 from transform.html import extract_article, parse_document
 from transform.ids import article_id, canonical_url
 from transform.limits import LimitError, check_size, load_json
-from transform.model import Article, Comment, Page, PayloadError
-from transform.symbols import find_symbols
+from transform.model import Article, Comment, Page, PayloadError, RenderedBody
 
 # The source value of articles no source parser read.
 GENERIC_SOURCE = "web"
@@ -199,10 +200,12 @@ def _from_html(
 ) -> Article:
     """The source's parser first; the generic extractor when it cannot read the page.
 
-    Without ``url`` the page's own canonical URL stands in: parsers take the article's id
-    from it (Gate Square's post id, Gate News' article number).
+    The page is parsed once: its canonical URL, metadata and main text all come from that
+    tree. Without ``url`` the page's own canonical URL stands in: parsers take the article's
+    id from it (Gate Square's post id, Gate News' article number).
     """
-    url = url or _own_url(body)
+    document = _parsed(body)
+    url = url or (_own_url(document) if document is not None else None)
     refused = None
     if source is not None:
         try:
@@ -215,7 +218,8 @@ def _from_html(
         if articles:
             return articles[0]
     try:
-        extracted = extract_article(body, url)
+        # An unreadable page is parsed again only to say why.
+        extracted = extract_article(body if document is None else document, url)
     except PayloadError as error:
         reason = "HTML page has no article text" if "no article text" in str(error) else str(error)
         raise PayloadError(f"{reason}; {refused}" if refused else reason) from error
@@ -230,8 +234,7 @@ def _from_html(
         raw_ref=_digest(body),
         fetched_at=fetched_at,
         title=metadata.title,
-        body_text=body_text,
-        body_markdown=_without_trailer(extracted.body_markdown) or body_text,
+        body=RenderedBody(body_text, _without_trailer(extracted.body_markdown) or body_text),
         summary=metadata.summary,
         author=metadata.author,
         published_at=metadata.published_at,
@@ -240,12 +243,15 @@ def _from_html(
     )
 
 
-def _own_url(body: bytes) -> str | None:
-    """The page's ``<link rel="canonical">``, else its ``og:url``."""
+def _parsed(body: bytes) -> lxml.html.HtmlElement | None:
     try:
-        document = parse_document(body)
+        return parse_document(body)
     except PayloadError:
         return None
+
+
+def _own_url(document: lxml.html.HtmlElement) -> str | None:
+    """The page's ``<link rel="canonical">``, else its ``og:url``."""
     found = [
         *document.xpath('//link[@rel="canonical"]/@href'),
         *document.xpath('//meta[@property="og:url"]/@content'),
@@ -277,7 +283,7 @@ def _from_text(
     title = next(line for line in lines if line)
     first = paragraphs[0].split("\n", 1)
     paragraphs[0] = first[1].strip() if len(first) > 1 else ""
-    body_text = "\n\n".join(p for p in paragraphs if p) or None
+    body_text = "\n\n".join(p for p in paragraphs if p)
     return _generic(
         source,
         module,
@@ -285,8 +291,7 @@ def _from_text(
         raw_ref=_digest(text.encode()),
         fetched_at=fetched_at,
         title=title,
-        body_text=body_text,
-        body_markdown=body_text,
+        body=RenderedBody(body_text, body_text) if body_text else None,
     )
 
 
@@ -332,27 +337,22 @@ def _generic(
     raw_ref: str,
     fetched_at: datetime,
     title: str | None,
-    body_text: str | None,
+    body: RenderedBody | None,
+    language: str | None = None,
     **fields: Any,
 ) -> Article:
     """An article no source rule shaped: named by its URL, else by the input's hash."""
     source = source or GENERIC_SOURCE
-    native_id = canonical_url(url) if url else raw_ref
-    language = fields.pop("language", None)
-    symbols = find_symbols(f"{title or ''}\n{body_text or ''}")
-    return Article(
-        article_id=article_id(source, native_id, language, url),
+    return Article.read(
         source=source,
         exchange=_exchange(source, module, url),
-        native_id=native_id,
+        native_id=canonical_url(url) if url else raw_ref,
         url=url,
         fetched_at=fetched_at,
         raw_ref=raw_ref,
         language=language,
         title=title,
-        body_text=body_text,
+        body=body,
         category=category_from_title(title) if title else None,
-        coins=list(symbols.coins),
-        pairs=list(symbols.pairs),
         **fields,
     )

@@ -19,10 +19,8 @@ import lxml.html
 
 from transform.category import category_from_title
 from transform.dates import parse_datetime
-from transform.ids import article_id
 from transform.markup import RenderedBody, render_html
 from transform.model import Article, Page, PayloadError
-from transform.symbols import find_symbols
 
 LANGUAGE = "en"
 
@@ -165,29 +163,21 @@ def feed_article(
     partial: bool = False,
 ) -> Article:
     """An article of a feed source (the source key is the exchange), coins from its text."""
-    symbols = find_symbols(f"{title}\n{body.text if body else summary or ''}")
-    return Article(
-        article_id=article_id(page.source, native_id, LANGUAGE, url),
-        source=page.source,
-        exchange=page.source,
+    return Article.from_page(
+        page,
         native_id=native_id,
         url=url,
-        fetched_at=page.fetched_at,
-        raw_ref=page.raw_id,
-        partial=partial,
-        feed=page.feed,
         language=LANGUAGE,
         title=title,
+        body=body,
+        partial=partial,
+        feed=page.feed,
         summary=summary,
-        body_text=body.text if body else None,
-        body_markdown=body.markdown if body else None,
         author=author,
         published_at=published_at,
         updated_at=updated_at,
         category=category,
         source_categories=list(source_categories),
-        coins=list(symbols.coins),
-        pairs=list(symbols.pairs),
         translated=False,
     )
 

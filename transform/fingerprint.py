@@ -26,10 +26,13 @@ not near-duplicates: only re-published text is.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
+from hashlib import blake2b
+
+import numpy as np
 
 from transform.symbols import find_symbols
 
@@ -55,44 +58,44 @@ _TOKEN = re.compile(
     rf"|(?P<number>\d+(?:[.,:/-]\d+)*)(?![^\W_{_CJK}])"
     rf"|(?P<word>[^\W_{_CJK}]+)"
 )
+_NOT_DIGIT = re.compile(r"\D")
 
 
-def _tokens(text: str) -> tuple[list[str], set[str]]:
-    """Case-folded tokens in order, and the entities among them (those with digits)."""
+def _tokens(normalized: str) -> tuple[list[str], set[str]]:
+    """Case-folded tokens of NFKC text in order, and the entities among them (those with
+    digits)."""
     tokens: list[str] = []
     entities: set[str] = set()
-    for match in _TOKEN.finditer(unicodedata.normalize("NFKC", text).casefold()):
-        token = match[0]
-        if match["number"]:
-            token = re.sub(r"\D", "", token)  # "2026/09/04", "2026-09-04": one entity
-        if not token.isalpha() and any(char.isdigit() for char in token):
+    for cjk, number, word in _TOKEN.findall(normalized.casefold()):
+        if number:  # "2026/09/04", "2026-09-04": one entity
+            token = _NOT_DIGIT.sub("", number)
             entities.add(token)
+        else:
+            token = cjk or word
+            if not token.isalpha() and any(map(str.isdigit, token)):
+                entities.add(token)
         tokens.append(token)
     return tokens, entities
-
-
-def _digest(feature: str) -> bytes:
-    """A stable 64-bit hash (Python's ``hash`` changes between runs), big-endian."""
-    return hashlib.blake2b(feature.encode(), digest_size=8).digest()
 
 
 def _features(text: str) -> dict[str, int]:
     """Shingles and entities with their weights, all integers: a float sum would depend on
     the order of a set and could flip a bit whose total is near zero from run to run."""
-    tokens, entities = _tokens(text)
-    size = min(SHINGLE, len(tokens))
-    shingles: dict[str, int] = {}
-    for index in range(len(tokens) - size + 1) if size else ():
-        key = "s:" + " ".join(tokens[index : index + size])
-        shingles[key] = shingles.get(key, 0) + 1
+    normalized = unicodedata.normalize("NFKC", text)
+    tokens, entities = _tokens(normalized)
+    if len(tokens) >= SHINGLE:
+        windows = zip(*(tokens[offset:] for offset in range(SHINGLE)), strict=False)
+        shingles = Counter(map(" ".join, windows))
+    else:
+        shingles = Counter([" ".join(tokens)] if tokens else [])
     # Pairs as find_symbols reads them; upper-cased first so the case cannot matter.
-    symbols = find_symbols(unicodedata.normalize("NFKC", text).upper())
+    symbols = find_symbols(normalized.upper())
     entities |= {pair.casefold() for pair in symbols.pairs}
     # Each shingle occurrence weighs `share` (entities' count, at least MIN_ENTITIES), each
     # entity all shingle occurrences times ENTITY_SHARE: together, ENTITY_SHARE times them.
     share = max(len(entities), MIN_ENTITIES)
-    features = {key: count * share for key, count in shingles.items()}
-    weight = ENTITY_SHARE * max(sum(shingles.values()), 1)
+    features = {"s:" + key: count * share for key, count in shingles.items()}
+    weight = ENTITY_SHARE * max(shingles.total(), 1)
     features.update({"e:" + entity: weight for entity in entities})
     return features
 
@@ -101,23 +104,19 @@ def fingerprint(text: str) -> str:
     """The SimHash of ``text`` as 16 hex digits: the same for texts that differ only in case,
     whitespace and punctuation, a few bits apart for light edits.
 
-    Each bit's total is the weight of the features whose hash sets it minus that of the
-    others; the weights are summed per byte of the hash (8 additions per feature, not 64)
-    and the bits read off those sums at the end.
+    Each feature's 64-bit hash (BLAKE2b, big-endian) sets bit *i* of the fingerprint when
+    the features whose hash has bit *i* weigh more than half of all features. The hashes are
+    unpacked into a features x 64 matrix of bits, and one product with the weights gives all
+    64 totals at once.
     """
-    sums = [[0] * 256 for _ in range(BITS // 8)]  # [byte of the hash][its value] -> weight
-    everything = 0
-    for feature, weight in _features(text).items():
-        for position, value in enumerate(_digest(feature)):
-            sums[position][value] += weight
-        everything += weight
-    number = 0
-    for bit in range(BITS):
-        position, mask = BITS // 8 - 1 - bit // 8, 1 << bit % 8  # the hash is big-endian
-        with_bit = sum(weight for value, weight in enumerate(sums[position]) if value & mask)
-        if 2 * with_bit > everything:
-            number |= 1 << bit
-    return f"{number:016x}"
+    features = _features(text)
+    digests = b"".join(
+        blake2b(feature.encode(), digest_size=BITS // 8).digest() for feature in features
+    )
+    bits = np.unpackbits(np.frombuffer(digests, dtype=np.uint8)).reshape(-1, BITS)
+    weights = np.fromiter(features.values(), dtype=np.int64, count=len(features))
+    with_bit = weights @ bits  # most significant bit first, as the hash is big-endian
+    return np.packbits(2 * with_bit > weights.sum()).tobytes().hex()
 
 
 def hamming(a: str, b: str) -> int:

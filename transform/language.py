@@ -26,7 +26,7 @@ MIN_LETTERS = 4
 # Below this py3langid probability an ASCII-only text is taken as English.
 MIN_CONFIDENCE = 0.5
 # Enough text to decide; the rest only costs time.
-SAMPLE_CHARS = 5000
+SAMPLE_CHARS = 2000
 
 _NOISE = re.compile(
     r"https?://\S+|www\.\S+|\S+@\S+"  # links, addresses
@@ -79,7 +79,7 @@ def detect_language(text: str) -> str | None:
     # capital words ("BTC/USDT", "USDT 100") are tickers, not a sentence.
     shouting = sample.isupper() and len(re.findall(r"[^\W\d_]{2,}", sample)) >= 3
     words = _NOISE.sub(" ", sample.lower() if shouting else sample)
-    letters = sum(char.isalpha() for char in words)
+    letters = sum(map(str.isalpha, words))
     dense = sum(len(pattern.findall(words)) for pattern in _SCRIPTS.values())
     if letters + dense * (_DENSE_WEIGHT - 1) < MIN_LETTERS:
         return None

@@ -10,13 +10,12 @@ from __future__ import annotations
 import html
 import re
 import textwrap
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import lxml.html
 
 from transform.limits import MAX_MARKUP_DEPTH, LimitError
-from transform.model import PayloadError
+from transform.model import PayloadError, RenderedBody
 
 Node = dict[str, Any]
 
@@ -38,14 +37,6 @@ _DROPPED_TAGS = frozenset(
 
 class MarkupError(PayloadError):
     """The markup is not a node tree, or holds no text at all."""
-
-
-@dataclass(frozen=True)
-class RenderedBody:
-    """The same body twice: ``text`` for search and symbols, ``markdown`` for display."""
-
-    text: str
-    markdown: str
 
 
 class _Piece(NamedTuple):

@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from transform.ids import article_id
+
 
 @dataclass(frozen=True)
 class Page:
@@ -56,6 +58,14 @@ class Comment:
     like_count: int | None = None
 
 
+@dataclass(frozen=True)
+class RenderedBody:
+    """The same body twice: ``text`` for search and symbols, ``markdown`` for display."""
+
+    text: str
+    markdown: str
+
+
 @dataclass
 class Article:
     """One article as a page shows it; ``partial`` when the page only lists it."""
@@ -89,6 +99,58 @@ class Article:
     comments: list[Comment] = field(default_factory=list)
     # Limits of transform.limits the article hit ("mentions: only the first ... characters").
     limits: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_page(cls, page: Page, *, exchange: str | None = None, **fields: Any) -> Article:
+        """An article read off ``page`` (the other fields as :meth:`read` takes them): of the
+        page's source, fetched and stored as the page was; ``exchange`` is the source's
+        unless said."""
+        return cls.read(
+            source=page.source,
+            exchange=exchange or page.source,
+            fetched_at=page.fetched_at,
+            raw_ref=page.raw_id,
+            **fields,
+        )
+
+    @classmethod
+    def read(
+        cls,
+        *,
+        source: str,
+        exchange: str,
+        native_id: str,
+        url: str,
+        fetched_at: datetime,
+        raw_ref: str,
+        language: str | None,
+        title: str | None,
+        body: RenderedBody | None = None,
+        **fields: Any,
+    ) -> Article:
+        """An article named by its source, id, language and URL, its coins and pairs read
+        from the title and the body (the summary where there is no body); :meth:`from_page`
+        for an article read off a stored page."""
+        from transform.symbols import find_symbols  # symbols -> limits -> this module
+
+        words = body.text if body else fields.get("summary")
+        symbols = find_symbols("\n".join(filter(None, (title, words))))
+        return cls(
+            article_id=article_id(source, native_id, language, url),
+            source=source,
+            exchange=exchange,
+            native_id=native_id,
+            url=url,
+            fetched_at=fetched_at,
+            raw_ref=raw_ref,
+            language=language,
+            title=title,
+            body_text=body.text if body else None,
+            body_markdown=body.markdown if body else None,
+            coins=list(symbols.coins),
+            pairs=list(symbols.pairs),
+            **fields,
+        )
 
     def row(self) -> dict[str, Any]:
         """The ``articles`` columns of this article."""

@@ -6,7 +6,6 @@ from typing import Any
 
 from transform.category import category_from_title
 from transform.dates import parse_datetime
-from transform.ids import article_id
 from transform.limits import LimitError, load_json
 from transform.markup import MarkupError, RenderedBody, render_tree
 from transform.model import Article, Page, PayloadError, parse_by_kind
@@ -62,23 +61,17 @@ def _article(
 ) -> Article:
     catalog_id, catalog_name = catalog
     category = CATEGORY_BY_CATALOG.get(catalog_id) if catalog_id is not None else None
-    symbols = find_symbols(title)
-    return Article(
-        article_id=article_id(SOURCE, code, LANGUAGE, ARTICLE_URL.format(code=code)),
-        source=SOURCE,
-        exchange="binance",
-        feed="announcements",
+    return Article.from_page(
+        page,
         native_id=code,
         url=ARTICLE_URL.format(code=code),
-        fetched_at=page.fetched_at,
-        raw_ref=page.raw_id,
         language=LANGUAGE,
         title=title.strip(),
+        exchange="binance",
+        feed="announcements",
         published_at=parse_datetime(released_ms),
         category=category or category_from_title(title),
         source_categories=[catalog_name] if catalog_name else [],
-        coins=list(symbols.coins),
-        pairs=list(symbols.pairs),
         translated=False,
     )
 

@@ -15,10 +15,8 @@ from urllib.parse import urlsplit
 from transform.category import category_from_title
 from transform.dates import parse_datetime
 from transform.html import parse_document, script_json
-from transform.ids import article_id
 from transform.markup import MarkupError, Node, RenderedBody, render_tree
 from transform.model import Article, Page, PayloadError, parse_by_kind
-from transform.symbols import find_symbols
 
 SOURCE = "bybit"
 LANGUAGE = "en"
@@ -119,26 +117,18 @@ def announcement(
     source_categories: list[str],
 ) -> Article:
     """An English article of an official announcement API (Bybit, Bitget), built alike."""
-    symbols = find_symbols(f"{title}\n{body.text}" if body else title)
-    return Article(
-        article_id=article_id(page.source, native_id, LANGUAGE, url),
-        source=page.source,
-        exchange=page.source,
-        feed="announcements",
+    return Article.from_page(
+        page,
         native_id=native_id,
         url=url,
-        fetched_at=page.fetched_at,
-        raw_ref=page.raw_id,
         language=LANGUAGE,
         title=title.strip(),
+        body=body,
+        feed="announcements",
         summary=(summary or "").strip() or None,
-        body_text=body.text if body else None,
-        body_markdown=body.markdown if body else None,
         published_at=published_at,
         category=category or category_from_title(title),
         source_categories=source_categories,
-        coins=list(symbols.coins),
-        pairs=list(symbols.pairs),
         translated=False,
     )
 

@@ -18,10 +18,8 @@ from typing import Any
 from transform.category import category_from_title
 from transform.dates import parse_datetime
 from transform.html import parse_document, script_json
-from transform.ids import article_id
 from transform.markup import RenderedBody
 from transform.model import Article, Page, PayloadError
-from transform.symbols import find_symbols
 
 SITE = "https://www.gate.com"
 EXCHANGE = "gate"
@@ -122,23 +120,16 @@ def gate_article(
     body: RenderedBody | None = None,
     **fields: Any,
 ) -> Article:
-    """An article of either Gate feed; coins and pairs come from the title and the body."""
-    symbols = find_symbols(f"{title}\n{body.text}" if body else title)
-    return Article(
-        article_id=article_id(page.source, native_id, language, url),
-        source=page.source,
-        exchange=EXCHANGE,
-        feed=page.feed,
+    """An article of either Gate feed."""
+    return Article.from_page(
+        page,
         native_id=native_id,
         url=url,
-        fetched_at=page.fetched_at,
-        raw_ref=page.raw_id,
         language=language,
         title=title,
-        body_text=body.text if body else None,
-        body_markdown=body.markdown if body else None,
-        coins=list(symbols.coins),
-        pairs=list(symbols.pairs),
+        body=body,
+        exchange=EXCHANGE,
+        feed=page.feed,
         translated=False,
         **fields,
     )

@@ -21,10 +21,8 @@ from transform.category import category_from_title
 from transform.dates import parse_datetime
 from transform.gate_square_text import TextPost, page_lines, read_post, resolve_time
 from transform.html import page_metadata, parse_document, script_json
-from transform.ids import article_id
 from transform.limits import load_json
-from transform.model import Article, Page, PayloadError, parse_by_kind
-from transform.symbols import find_symbols
+from transform.model import Article, Page, PayloadError, RenderedBody, parse_by_kind
 
 SOURCE = "gate_square"
 EXCHANGE = "gate"
@@ -194,32 +192,29 @@ def _article(
         paragraphs = paragraphs[1:]
     text = "\n\n".join(paragraphs)
     title = title or headline(text)
-    symbols = find_symbols(f"{title}\n{text}")
     url = ARTICLE_URL.format(post_id=post_id)
-    return Article(
-        article_id=article_id(SOURCE, post_id, SITE_LANGUAGE, url),
+    article = Article.read(
         source=SOURCE,
         exchange=EXCHANGE,
-        feed=FEED,
         native_id=post_id,
         url=url,
         fetched_at=fetched_at,
         raw_ref=raw_ref,
-        partial=partial,
-        language=language(f"{title}\n{text}"),
+        language=SITE_LANGUAGE,  # the id's; the post's own language is set below
         title=title,
+        body=None if partial else RenderedBody(text, re.sub(r"^• ", "- ", text, flags=re.M)),
+        partial=partial,
+        feed=FEED,
         summary=text if partial else None,
-        body_text=None if partial else text,
-        body_markdown=None if partial else re.sub(r"^• ", "- ", text, flags=re.M),
         author=post.author,
         published_at=post.posted_at,
         category=category_from_title(title),
-        coins=list(symbols.coins),
-        pairs=list(symbols.pairs),
         engagement=None if partial else post.engagement,
         translated=post.translated,
         comments=[] if partial else post.comments,
     )
+    article.language = language(f"{title}\n{text}")
+    return article
 
 
 def parse_detail(page: Page) -> Article:

@@ -23,10 +23,8 @@ import lxml.html
 from transform.category import category_from_title
 from transform.dates import parse_datetime
 from transform.html import parse_document, script_json
-from transform.ids import article_id
 from transform.markup import RenderedBody, render_html
 from transform.model import Article, Page, PayloadError, parse_by_kind
-from transform.symbols import find_symbols
 
 LANGUAGE = "en"
 HELP_URL = "https://www.okx.com/help/{slug}"
@@ -89,28 +87,20 @@ def announcement(
     if not title:
         raise PayloadError(f"announcement {native_id!r} has no title")
     summary = clean_text(summary or "") or None
-    symbols = find_symbols("\n".join(filter(None, (title, body.text if body else summary))))
     mapped = (categories.get(kind) for kind in types)
-    return Article(
-        article_id=article_id(page.source, native_id, LANGUAGE, url),
-        source=page.source,
-        exchange=page.source,
-        feed="announcements",
+    return Article.from_page(
+        page,
         native_id=native_id,
         url=url,
-        fetched_at=page.fetched_at,
-        raw_ref=page.raw_id,
-        partial=body is None,
         language=LANGUAGE,
         title=title,
+        body=body,
+        partial=body is None,
+        feed="announcements",
         summary=summary,
-        body_text=body.text if body else None,
-        body_markdown=body.markdown if body else None,
         published_at=published_at,
         category=next(filter(None, mapped), None) or category_from_title(title),
         source_categories=list(types),
-        coins=list(symbols.coins),
-        pairs=list(symbols.pairs),
         translated=False,
     )
 
