@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from transform.category import category_from_text
 from transform.fingerprint import fingerprint
 from transform.language import detect_language
 from transform.limits import enrich_text
@@ -14,7 +15,8 @@ from transform.topics import find_topics
 
 def enrich(article: Article) -> Article:
     """A copy of ``article`` with what every article gets: its language when the source did
-    not say, its fingerprint, its mentions and topics (from the shared finders).
+    not say, its fingerprint, its mentions and topics (from the shared finders), and a
+    category from the body's opening when neither its source nor its title gave one.
 
     A partial article (a list entry) has a summary and no body: its mentions and topics come
     from the summary then, with ``field="summary"`` so offsets point into the right text.
@@ -34,6 +36,7 @@ def enrich(article: Article) -> Article:
     ]
     enriched = dataclasses.replace(
         article,
+        category=_category(article, title, text),
         language=article.language or detect_language(f"{title}\n{text}".strip()),
         fingerprint=article.fingerprint or _fingerprint(text if article.body_text else title),
         mentions=mentions,
@@ -41,6 +44,13 @@ def enrich(article: Article) -> Article:
     )
     enriched.topics = list(getattr(article, "topics", None) or find_topics(title, text))
     return enriched
+
+
+def _category(article: Article, title: str, text: str) -> str | None:
+    """The source's label or the title's category; when neither names one, the body's."""
+    if article.category not in (None, "other") or not text:
+        return article.category
+    return category_from_text(title, text)
 
 
 def _readable(text: str, field: str, limits: list[str]) -> str:
