@@ -47,8 +47,10 @@ CATEGORY_ORDER = (
     "market_news",
 )
 
-# How much of the body speaks for a silent title: its opening, where announcements say
-# what they are about ("Gate will list ...", "币安将于 ... 下架 ...").
+# How much of the body speaks for a silent title: its first two paragraphs (a greeting and
+# the sentence saying what the notice is about: "币安将于 ... 下架 ..."), at most this many
+# characters; the rest (risk warnings, sign-up calls) is the same on every page.
+BODY_LEAD_PARAGRAPHS = 2
 BODY_LEAD_CHARS = 300
 
 
@@ -59,7 +61,12 @@ def category_from_title(title: str | None) -> str:
 
 def category_from_text(title: str | None, body: str | None) -> str:
     """Rules on the title, else on the opening of the body; "other" when neither names one."""
-    return _first_category(title) or _first_category((body or "")[:BODY_LEAD_CHARS]) or "other"
+    return _first_category(title) or _first_category(_lead(body or "")) or "other"
+
+
+def _lead(body: str) -> str:
+    paragraphs = [line for line in body[: BODY_LEAD_CHARS * 2].split("\n") if line.strip()]
+    return "\n".join(paragraphs[:BODY_LEAD_PARAGRAPHS])[:BODY_LEAD_CHARS]
 
 
 def _first_category(text: str | None) -> str | None:

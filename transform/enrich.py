@@ -30,9 +30,10 @@ def enrich(article: Article) -> Article:
     else:
         field, text = "summary", article.summary or ""
     text = _readable(text, field, limits)
+    reference = article.published_at or article.fetched_at
     mentions = article.mentions or [
-        *(find_mentions(title, "title") if title else []),
-        *(find_mentions(text, field) if text else []),
+        *(find_mentions(title, "title", reference) if title else []),
+        *(find_mentions(text, field, reference) if text else []),
     ]
     enriched = dataclasses.replace(
         article,

@@ -248,7 +248,7 @@ def finders(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
     """Stand-ins for the mention and topic finders that record their calls."""
     calls: list[tuple[str, ...]] = []
 
-    def find_mentions(text: str, field: str) -> list[Mention]:
+    def find_mentions(text: str, field: str, reference: object = None) -> list[Mention]:
         calls.append(("mentions", text, field))
         return [Mention("coin", text[:3], text[:3], field, 0, 3)]
 

@@ -35,8 +35,9 @@ class RulesError(ValueError):
 @cache
 def language_rules() -> tuple[LanguageRules, ...]:
     """Every bundled table, sorted by file name (so ``en`` comes first)."""
+    folder = files("transform") / "rules"
     tables = sorted(
-        (entry for entry in (files("transform") / "rules").iterdir() if entry.name.endswith(".toml")),
+        (entry for entry in folder.iterdir() if entry.name.endswith(".toml")),
         key=lambda entry: entry.name,
     )
     return tuple(read_table(entry.name, entry.read_text(encoding="utf-8")) for entry in tables)
