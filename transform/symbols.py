@@ -66,12 +66,18 @@ _LISTED = re.compile(
 # The Chinese form: "下架 CLV、STRAX 和 SNT", "上線 A 與 B" (verbs that take tickers only;
 # 支持/新增 also take networks and features: "支持 TRON 网络升级").
 _ZH_SEP = r"(?:\s*[、,，]\s*|\s*(?:以及|和|及|与|與)\s*)"
-_ZH_LIST_VERB = r"(?:上线|上線|上架|下架|下线|下線|上新|首发|首發)"
+_ZH_LIST_VERB = re.compile(r"上线|上線|上架|下架|下线|下線|上新|首发|首發")
 _LISTED_ZH = re.compile(
-    rf"{_ZH_LIST_VERB}\s*(?P<tickers>{_TICKER}(?:{_ZH_SEP}{_TICKER})*)(?![A-Za-z0-9/_-])"
-    # and the other order: "关于 CTXC 下架的公告"
-    rf"|(?<![A-Za-z0-9/_-])(?P<before>{_TICKER}(?:{_ZH_SEP}{_TICKER})*)\s*{_ZH_LIST_VERB}"
+    rf"(?:{_ZH_LIST_VERB.pattern})\s*"
+    rf"(?P<tickers>{_TICKER}(?:{_ZH_SEP}{_TICKER})*)(?![A-Za-z0-9/_-])"
 )
+# The other order, "关于 CTXC 下架的公告": the list that ends where a verb starts, looked for
+# in a bounded stretch before each verb (a search from every ticker of a long list for a verb
+# that never comes would be quadratic in the list's length).
+_LISTED_BEFORE = re.compile(
+    rf"(?<![A-Za-z0-9/_-])(?P<tickers>{_TICKER}(?:{_ZH_SEP}{_TICKER})*)\s*$"
+)
+_LISTED_BEFORE_REACH = 120
 _LISTED_TICKER = re.compile(rf"(?<![A-Za-z0-9]){_TICKER}(?![A-Za-z0-9])")
 
 # What a pair is traded as, by the words after it in its clause ("BSUUSDT 永续合约",
@@ -135,13 +141,23 @@ def _coin_spans(text: str) -> list[tuple[int, int, str]]:
         ticker = match["ticker"]
         if _is_coin(ticker) and (ticker[0].isalpha() or ticker in _assets()):
             coins.append((match.start("ticker"), match.end("ticker"), ticker))
-    for match in (*_LISTED.finditer(text), *_LISTED_ZH.finditer(text)):
-        group = "tickers" if match["tickers"] else "before"
-        offset = match.start(group)
-        for ticker in _LISTED_TICKER.finditer(match[group]):
+    for match in (*_LISTED.finditer(text), *_LISTED_ZH.finditer(text), *_lists_before(text)):
+        offset = match.start("tickers")
+        for ticker in _LISTED_TICKER.finditer(match["tickers"]):
             if _is_listed_ticker(ticker[0]):
                 coins.append((offset + ticker.start(), offset + ticker.end(), ticker[0]))
     return coins
+
+
+def _lists_before(text: str) -> Iterator[re.Match[str]]:
+    """Ticker lists written before a Chinese listing verb ("A、B 下架")."""
+    for verb in _ZH_LIST_VERB.finditer(text):
+        start = max(0, verb.start() - _LISTED_BEFORE_REACH)
+        last = text[start : verb.start()].rstrip()[-1:]
+        if last.isascii() and last.isalnum():
+            found = _LISTED_BEFORE.search(text, start, verb.start())
+            if found:
+                yield found
 
 
 def pair_kind(text: str, start: int, end: int) -> str:
