@@ -521,9 +521,32 @@ def _minutes(match: re.Match[str]) -> int | None:
     return hour * 60 + minute if hour < 24 and minute < 60 else None
 
 
+# Every event time has a clock ("10:00", "16点", "8AM"): the date patterns only run in the
+# stretches around one, so a long text with few times is scanned once, not once per pattern.
+_CLOCK_HINT = re.compile(r"\d(?::\d\d|[时時点點]|\s?(?i:[ap])\.?(?i:m)(?![A-Za-z]))")
+# How far a date and zone reach around their clock: "北京时间 2026 年 12 月 1 日（周一）下午"
+# before it, "am UTC on December 12, 2026 (UTC+8)" after it, with room to spare.
+_DATE_BEFORE_CLOCK = 80
+_DATE_AFTER_CLOCK = 80
+
+
+def _clock_stretches(text: str) -> list[tuple[int, int]]:
+    """The merged ``[start, end)`` stretches of ``text`` around its clock times."""
+    stretches: list[tuple[int, int]] = []
+    for clock in _CLOCK_HINT.finditer(text):
+        start = max(0, clock.start() - _DATE_BEFORE_CLOCK)
+        end = min(len(text), clock.end() + _DATE_AFTER_CLOCK)
+        if stretches and start <= stretches[-1][1]:
+            stretches[-1] = (stretches[-1][0], end)
+        else:
+            stretches.append((start, end))
+    return stretches
+
+
 def _time_hits(text: str, reference: datetime | None) -> Iterator[_Hit]:
+    stretches = _clock_stretches(text)
     for pattern in _TIME_PATTERNS:
-        for match in pattern.finditer(text):
+        for match in (m for start, end in stretches for m in pattern.finditer(text, start, end)):
             moment = _exchange_stamp(match) or _moment(match, reference)
             if moment is None:
                 continue
