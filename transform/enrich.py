@@ -10,13 +10,15 @@ from transform.language import detect_language
 from transform.limits import enrich_text
 from transform.mentions import find_mentions
 from transform.model import Article
+from transform.symbols import trade_link_symbols
 from transform.topics import find_topics
 
 
 def enrich(article: Article) -> Article:
     """A copy of ``article`` with what every article gets: its language when the source did
-    not say, its fingerprint, its mentions and topics (from the shared finders), and a
-    category from the body's opening when neither its source nor its title gave one.
+    not say, its fingerprint, its mentions and topics (from the shared finders), a
+    category from the body's opening when neither its source nor its title gave one, and
+    the pairs of trade links whose text does not show them.
 
     A partial article (a list entry) has a summary and no body: its mentions and topics come
     from the summary then, with ``field="summary"`` so offsets point into the right text.
@@ -44,6 +46,9 @@ def enrich(article: Article) -> Article:
         limits=limits,
     )
     enriched.topics = list(getattr(article, "topics", None) or find_topics(title, text))
+    linked = trade_link_symbols(article.body_markdown or "")
+    enriched.coins = list(dict.fromkeys([*article.coins, *linked.coins]))
+    enriched.pairs = list(dict.fromkeys([*article.pairs, *linked.pairs]))
     return enriched
 
 

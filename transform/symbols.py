@@ -118,6 +118,29 @@ def find_symbols(text: str) -> Symbols:
     return Symbols(coins=_in_order(coins), pairs=_in_order(pairs))
 
 
+# A Markdown link to an exchange's trading page: its last path segment is the pair
+# ("/zh/trade/YZY_USDT", "/futures/USDT/HOLO_USDT", "/trade-spot/btc-usdt", "/spot/BTCUSDT").
+_TRADE_LINK = re.compile(
+    r"\]\((?P<url>https?://[^)\s]*?/(?i:[a-z-]*(?:trade|futures|spot|margin|swap)[a-z-]*)/"
+    r"(?:[^)\s?#]*/)?(?P<pair>[A-Za-z0-9]{2,30}(?:[_-][A-Za-z0-9]{2,10})?)/?)(?:[?#][^)\s]*)?\)"
+)
+
+
+def trade_link_symbols(markdown: str) -> Symbols:
+    """The pairs of the trade links in a Markdown body, which its text shows only as the
+    link's words ("[立即交易](https://www.gate.com/zh/trade/YZY_USDT)"), and their coins."""
+    pairs: list[tuple[int, str]] = []
+    coins: list[tuple[int, str]] = []
+    for link in _TRADE_LINK.finditer(markdown[:ENRICH_TEXT_CHARS]):
+        segment = link["pair"].upper()
+        spans = _pair_spans(segment)
+        if len(spans) == 1 and spans[0][:2] == (0, len(segment)):  # the whole segment
+            _, _, base, quote = spans[0]
+            pairs.append((link.start(), f"{base}/{quote}"))
+            coins += [(link.start(), base), (link.start() + 1, quote)]
+    return Symbols(coins=_in_order(coins), pairs=_in_order(pairs))
+
+
 def symbol_spans(text: str) -> list[tuple[str, str, str, int, int]]:
     """``(kind, text, value, start, end)`` of every coin and pair hit, by start offset.
 

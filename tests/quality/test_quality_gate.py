@@ -39,7 +39,7 @@ from transform.clean import known_sources
 from transform.symbols import PAIR_KINDS
 
 # Set from measured values: each is the figure `python -m tests.quality.report` measured on
-# 2026-11-30 on the 173 documents (shown after #), taken a little lower and rounded down to a
+# 2026-11-30 on the 176 documents (shown after #), taken a little lower and rounded down to a
 # multiple of 0.05. Raise a threshold when a change improves its figure; never lower one to make
 # a change pass.
 THRESHOLDS: dict[str, float] = {

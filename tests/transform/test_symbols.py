@@ -3,11 +3,21 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+from datetime import UTC, datetime
 from importlib.resources import files
 
 import pytest
 
-from transform.symbols import QUOTE_ASSETS, Symbols, find_symbols, pair_kind, symbol_spans
+from transform.enrich import enrich
+from transform.model import Article
+from transform.symbols import (
+    QUOTE_ASSETS,
+    Symbols,
+    find_symbols,
+    pair_kind,
+    symbol_spans,
+    trade_link_symbols,
+)
 
 
 @pytest.mark.parametrize(
@@ -145,3 +155,38 @@ def test_a_known_base_beats_the_longest_quote():
 def test_pair_kind_comes_from_the_pairs_clause(text: str, kinds: list[str]) -> None:
     pairs = [span for span in symbol_spans(text) if span[0] == "pair"]
     assert [pair_kind(text, start, end) for _, _, _, start, end in pairs] == kinds
+
+
+def test_trade_links_give_the_pairs_their_text_hides() -> None:
+    markdown = (
+        "[立即交易](https://www.gate.com/zh/trade/YZY_USDT) "
+        "[合约](https://www.gate.com/zh/futures/USDT/HOLO_USDT) "
+        "[OKX](https://www.okx.com/trade-spot/btc-usdt) "
+        "[Bitget](https://www.bitget.com/spot/SOLUSDT?type=spot) "
+        "[an article](https://example.com/news/BTC-USDT-analysis) "
+        "[a notice](https://www.gate.com/zh/announcements/article/53670) "
+        "[a page](https://www.gate.com/trade/spotlight)"
+    )
+    assert trade_link_symbols(markdown) == Symbols(
+        coins=("YZY", "USDT", "HOLO", "BTC", "SOL"),
+        pairs=("YZY/USDT", "HOLO/USDT", "BTC/USDT", "SOL/USDT"),
+    )
+    assert trade_link_symbols("https://www.gate.com/zh/trade/YZY_USDT") == Symbols((), ())
+
+
+def test_enrich_adds_the_trade_link_pairs() -> None:
+    article = Article(
+        article_id="a",
+        source="gate_announcements",
+        exchange="gate",
+        native_id="1",
+        url="https://www.gate.com/zh/announcements/article/1",
+        fetched_at=datetime(2026, 12, 1, tzinfo=UTC),
+        raw_ref="r",
+        title="Gate 将上线 Sahara AI (SAHARA) 现货交易",
+        body_text="立即交易",
+        body_markdown="[立即交易](https://www.gate.com/zh/trade/SAHARA_USDT)",
+        coins=["SAHARA"],
+    )
+    enriched = enrich(article)
+    assert (enriched.coins, enriched.pairs) == (["SAHARA", "USDT"], ["SAHARA/USDT"])
