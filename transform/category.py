@@ -32,12 +32,14 @@ TAXONOMY = (
 )
 
 # Most specific first: a delisting notice may also say "listing", a listing notice "up to
-# 20x leverage", a deposit suspension "network upgrade", a news story "launch".
+# 20x leverage", a news story "launch". Maintenance comes before deposits and withdrawals
+# ("Wallet maintenance ..., deposits credited late"); its tables leave an upgrade that
+# suspends deposits ("Suspend Deposits ... for the Network Upgrade") to the latter.
 CATEGORY_ORDER = (
     "delisting",
     "listing",
-    "deposit_withdrawal",
     "maintenance",
+    "deposit_withdrawal",
     "airdrop",
     "trading_rules",
     "security",
