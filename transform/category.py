@@ -2,11 +2,19 @@
 
 Taxonomy (see README): listing, delisting, maintenance, deposit_withdrawal, trading_rules,
 product, promotion, airdrop, security, regulation, market_news, other.
+
+The rules are per-language tables of patterns (``transform/rules/<language>.toml``,
+docs/languages.md). Categories are tried in :data:`CATEGORY_ORDER`, the same for every
+language: the first one a pattern of any table matches wins. The title decides; when it
+names no category, the first sentences of the body do.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
+
+from transform.rules import LanguageRules, RulesError, language_rules
 
 TAXONOMY = (
     "listing",
@@ -23,52 +31,74 @@ TAXONOMY = (
     "other",
 )
 
-# Ordered: the first rule whose pattern matches the title wins.
-_TITLE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (category, re.compile(pattern, re.IGNORECASE))
-    for category, pattern in (
-        ("delisting", r"\bdelist|\bremoval of\b.*\bpairs?\b|\bcease trading\b"),
-        (
-            "listing",
-            r"\bwill (?:list|add|launch)\b.*(?:\bpairs?\b|\btokens?\b|\([A-Z0-9]{2,}\))"
-            r"|\blisting\b",
-        ),
-        ("maintenance", r"\bmaintenance\b|\bupgrade\b|\bhard fork\b"),
-        ("deposit_withdrawal", r"\bdeposits?\b|\bwithdrawals?\b|充值|提现|提現"),
-        ("airdrop", r"\bairdrop|\bhodler\b"),
-        (
-            "trading_rules",
-            r"\bleverage\b|\bmargin\b|\btick size\b|\bprice limit|\brules?\b"
-            r"|\bapi (?:update|change|upgrade)s?\b",
-        ),
-        (
-            "security",
-            r"\bsecurity\b|\bphishing\b|\bhack|\bexploit|\battack|\bstolen\b|\bdrain"
-            r"|\bsim swap|盗|攻击|漏洞",
-        ),
-        (
-            "regulation",
-            r"\bregulat|\blicen[cs]e|\bcompliance\b|\bsanction|\bfraud|\bscams?\b"
-            r"|\bcrackdown|\bmoney laundering|\bsec\b|\bofac\b|\bfinancial services agency"
-            r"|\bregulator|诈骗|洗钱|监管|证监会|证监|金管局|牌照",
-        ),
-        (
-            "promotion",
-            r"\bcampaign\b|\bpromotion\b|\bcompetition\b|\brewards?\b|\bwin\b|\bgiveaway",
-        ),
-        ("product", r"\blaunch|\bintroduc|\bnew feature|\bnow available\b|\bsupport"),
-        (
-            "market_news",
-            r"\bmarkets?\b|\bprices?\b|\bcpi\b|\brally|\bopen interest|\bflows?\b"
-            r"|\breclaim|\$\d|行情|市场|CPI",
-        ),
-    )
+# Most specific first: a delisting notice may also say "listing", a listing notice "up to
+# 20x leverage", a news story "launch". Maintenance comes before deposits and withdrawals
+# ("Wallet maintenance ..., deposits credited late"); its tables leave an upgrade that
+# suspends deposits ("Suspend Deposits ... for the Network Upgrade") to the latter.
+CATEGORY_ORDER = (
+    "delisting",
+    "listing",
+    "maintenance",
+    "deposit_withdrawal",
+    "airdrop",
+    "trading_rules",
+    "security",
+    "regulation",
+    "promotion",
+    "product",
+    "market_news",
 )
+
+# How much of the body speaks for a silent title: its first two paragraphs (a greeting and
+# the sentence saying what the notice is about: "币安将于 ... 下架 ..."), at most this many
+# characters; the rest (risk warnings, sign-up calls) is the same on every page.
+BODY_LEAD_PARAGRAPHS = 2
+BODY_LEAD_CHARS = 300
 
 
 def category_from_title(title: str | None) -> str:
     """Rules on the title, for sources whose own label does not decide."""
-    for category, pattern in _TITLE_RULES:
-        if title and pattern.search(title):
+    return _first_category(title) or "other"
+
+
+def category_from_text(title: str | None, body: str | None) -> str:
+    """Rules on the title, else on the opening of the body; "other" when neither names one."""
+    return _first_category(title) or _first_category(_lead(body or "")) or "other"
+
+
+def _lead(body: str) -> str:
+    paragraphs = [line for line in body[: BODY_LEAD_CHARS * 2].split("\n") if line.strip()]
+    return "\n".join(paragraphs[:BODY_LEAD_PARAGRAPHS])[:BODY_LEAD_CHARS]
+
+
+def _first_category(text: str | None) -> str | None:
+    if not text:
+        return None
+    for category, pattern in _patterns():
+        if pattern.search(text):
             return category
-    return "other"
+    return None
+
+
+@cache
+def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Category -> one pattern of every table's patterns for it, in CATEGORY_ORDER."""
+    tables = language_rules()
+    for table in tables:
+        unknown = set(table.categories) - set(CATEGORY_ORDER)
+        if unknown:
+            raise RulesError(f"{table.language}: unknown categories {sorted(unknown)}")
+    return tuple(
+        (category, re.compile("|".join(_alternatives(tables, category))))
+        for category in CATEGORY_ORDER
+        if any(table.categories.get(category) for table in tables)
+    )
+
+
+def _alternatives(tables: tuple[LanguageRules, ...], category: str) -> list[str]:
+    """Each table's patterns, case-insensitive in "words" tables, as written in the others."""
+    return [
+        f"(?i:{pattern})" if table.match == "words" else f"(?:{pattern})"
+        for table in tables
+        for pattern in table.categories.get(category, ())
+    ]

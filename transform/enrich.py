@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 
+from transform.category import category_from_text
 from transform.fingerprint import fingerprint
 from transform.language import detect_language
 from transform.limits import enrich_text
 from transform.mentions import find_mentions
 from transform.model import Article
+from transform.symbols import trade_link_symbols
 from transform.topics import find_topics
 
 
 def enrich(article: Article) -> Article:
     """A copy of ``article`` with what every article gets: its language when the source did
-    not say, its fingerprint, its mentions and topics (from the shared finders).
+    not say, its fingerprint, its mentions and topics (from the shared finders), a
+    category from the body's opening when neither its source nor its title gave one, and
+    the pairs of trade links whose text does not show them.
 
     A partial article (a list entry) has a summary and no body: its mentions and topics come
     from the summary then, with ``field="summary"`` so offsets point into the right text.
@@ -28,19 +32,31 @@ def enrich(article: Article) -> Article:
     else:
         field, text = "summary", article.summary or ""
     text = _readable(text, field, limits)
+    reference = article.published_at or article.fetched_at
     mentions = article.mentions or [
-        *(find_mentions(title, "title") if title else []),
-        *(find_mentions(text, field) if text else []),
+        *(find_mentions(title, "title", reference) if title else []),
+        *(find_mentions(text, field, reference) if text else []),
     ]
     enriched = dataclasses.replace(
         article,
+        category=_category(article, title, text),
         language=article.language or detect_language(f"{title}\n{text}".strip()),
         fingerprint=article.fingerprint or _fingerprint(text if article.body_text else title),
         mentions=mentions,
         limits=limits,
     )
     enriched.topics = list(getattr(article, "topics", None) or find_topics(title, text))
+    linked = trade_link_symbols(article.body_markdown or "")
+    enriched.coins = list(dict.fromkeys([*article.coins, *linked.coins]))
+    enriched.pairs = list(dict.fromkeys([*article.pairs, *linked.pairs]))
     return enriched
+
+
+def _category(article: Article, title: str, text: str) -> str | None:
+    """The source's label or the title's category; when neither names one, the body's."""
+    if article.category not in (None, "other") or not text:
+        return article.category
+    return category_from_text(title, text)
 
 
 def _readable(text: str, field: str, limits: list[str]) -> str:

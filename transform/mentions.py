@@ -19,11 +19,14 @@ someone counting "articles naming Cambodia" or "hacks over $10 million". The cho
   also a place. Places and organisations come from ``data/places.csv`` and
   ``data/organisations.csv``; the value is the canonical name.
 * Coins and pairs come from ``transform.symbols``; besides, the names of a few majors
-  (Bitcoin, 以太坊) and their unambiguous bare tickers (BTC, ETH, USDT) are coins.
+  (Bitcoin, 以太坊) and their unambiguous bare tickers (BTC, ETH, USDT) are coins. A pair
+  mention carries ``pair_kind``: spot, perpetual, futures or margin, by the words of its
+  clause ("BSUUSDT 永续合约" is perpetual).
 * Money: amounts with a currency sign, code or word, scaled ("$1.2B", "1.5 亿美元");
   value "<amount> <unit>". Ranges ("$10-20 million") are skipped rather than misread.
 * Event times need a date and a time; a time without zone is UTC, as in
-  ``transform.dates``. Value: ISO 8601 in UTC.
+  ``transform.dates``; a Chinese date without a year ("12月10日 16:00 (UTC+8)") takes the
+  year of the article's time. Value: ISO 8601 in UTC.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ import pycountry
 
 from transform.dates import parse_datetime
 from transform.model import Mention
-from transform.symbols import symbol_spans
+from transform.symbols import pair_kind, symbol_spans
 
 # Same start and length: the kind listed first wins (a blocker is dropped afterwards).
 _PRIORITY = (
@@ -66,17 +69,24 @@ class _Hit:
     value: str
     amount: float | None = None
     unit: str | None = None
+    pair_kind: str | None = None
 
 
-def find_mentions(text: str, field: str = "body_text") -> list[Mention]:
-    """Every mention in ``text``, by start offset; ``text[start:end]`` is the mention's text."""
+def find_mentions(
+    text: str, field: str = "body_text", reference: datetime | None = None
+) -> list[Mention]:
+    """Every mention in ``text``, by start offset; ``text[start:end]`` is the mention's text.
+
+    ``reference`` (when the article was published or fetched) gives the year of dates
+    written without one ("12月10日 16:00"); without it such dates are no event times.
+    """
     if not text:
         return []
     hits = [
         *_symbol_hits(text),
         *_money_hits(text),
         *_percent_hits(text),
-        *_time_hits(text),
+        *_time_hits(text, reference),
         *_gazetteer_hits(text),
     ]
     return [
@@ -89,6 +99,7 @@ def find_mentions(text: str, field: str = "body_text") -> list[Mention]:
             end_offset=hit.end,
             amount=hit.amount,
             unit=hit.unit,
+            pair_kind=hit.pair_kind,
         )
         for hit in _leftmost_longest(hits)
         if hit.kind
@@ -151,7 +162,8 @@ _COIN_NAMES = {
 
 def _symbol_hits(text: str) -> Iterator[_Hit]:
     for kind, _, value, start, end in symbol_spans(text):
-        yield _Hit(start, end, kind, value)
+        trade = pair_kind(text, start, end) if kind == "pair" else None
+        yield _Hit(start, end, kind, value, pair_kind=trade)
 
 
 # --- money and percentages -----------------------------------------------------------------
@@ -422,7 +434,7 @@ _MONTHS = {
 _MONTH = r"(?P<mon>(?i:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r"))\.?"
 _TIME = (
     r"(?P<hour>\d{1,2})(?:(?::|[时時点點])(?P<minute>\d{2})(?::(?P<second>\d{2}))?分?"
-    r"|[时時点點](?!\d))"
+    r"|[时時点點](?!\d)|(?=\s?(?i:[ap])\.?(?i:m)\.?(?![A-Za-z])))"  # 8AM: a bare hour
     r"(?:\s*(?P<ampm>(?i:[ap])\.?(?i:m)\.?)(?![A-Za-z]))?"
 )
 _NAMED_ZONES = {
@@ -474,7 +486,16 @@ _TIME_PATTERNS = (
         rf"{_CN_PREFIX}(?<!\d)(?P<year>\d{{4}})\s*年\s*(?P<month>\d{{1,2}})\s*月\s*"
         rf"(?P<day>\d{{1,2}})\s*[日号號]\s*(?:[（(]?周.[)）]?\s*)?{_CN_HALF}{_TIME}{_ZONE}"
     ),
+    # "12月10日 16:00 (UTC+8)": the year is the one the article was published in (see
+    # _year); not inside a dated form ("2026 年 12 月 10 日"), which the pattern above reads.
+    re.compile(
+        rf"{_CN_PREFIX}(?<![\d年])(?<!年\s)(?P<month>\d{{1,2}})\s*月\s*"
+        rf"(?P<day>\d{{1,2}})\s*[日号號]\s*(?:[（(]?周.[)）]?\s*)?{_CN_HALF}{_TIME}{_ZONE}"
+    ),
 )
+# A date written without its year is taken to be at most this many days before the
+# article's time (a notice of 28 December about "1月5日" means the coming January).
+_PAST_DAYS_WITHOUT_YEAR = 183
 
 
 # The other end of a range that shares the matched time's date and zone:
@@ -500,10 +521,33 @@ def _minutes(match: re.Match[str]) -> int | None:
     return hour * 60 + minute if hour < 24 and minute < 60 else None
 
 
-def _time_hits(text: str) -> Iterator[_Hit]:
+# Every event time has a clock ("10:00", "16点", "8AM"): the date patterns only run in the
+# stretches around one, so a long text with few times is scanned once, not once per pattern.
+_CLOCK_HINT = re.compile(r"\d(?::\d\d|[时時点點]|\s?(?i:[ap])\.?(?i:m)(?![A-Za-z]))")
+# How far a date and zone reach around their clock: "北京时间 2026 年 12 月 1 日（周一）下午"
+# before it, "am UTC on December 12, 2026 (UTC+8)" after it, with room to spare.
+_DATE_BEFORE_CLOCK = 80
+_DATE_AFTER_CLOCK = 80
+
+
+def _clock_stretches(text: str) -> list[tuple[int, int]]:
+    """The merged ``[start, end)`` stretches of ``text`` around its clock times."""
+    stretches: list[tuple[int, int]] = []
+    for clock in _CLOCK_HINT.finditer(text):
+        start = max(0, clock.start() - _DATE_BEFORE_CLOCK)
+        end = min(len(text), clock.end() + _DATE_AFTER_CLOCK)
+        if stretches and start <= stretches[-1][1]:
+            stretches[-1] = (stretches[-1][0], end)
+        else:
+            stretches.append((start, end))
+    return stretches
+
+
+def _time_hits(text: str, reference: datetime | None) -> Iterator[_Hit]:
+    stretches = _clock_stretches(text)
     for pattern in _TIME_PATTERNS:
-        for match in pattern.finditer(text):
-            moment = _exchange_stamp(match) or _moment(match)
+        for match in (m for start, end in stretches for m in pattern.finditer(text, start, end)):
+            moment = _exchange_stamp(match) or _moment(match, reference)
             if moment is None:
                 continue
             moment = _zone_from_range(text, match, moment)
@@ -560,9 +604,13 @@ def _exchange_stamp(match: re.Match[str]) -> datetime | None:
     return parse_datetime(match[0])  # None for "2026-13-40 08:00"
 
 
-def _moment(match: re.Match[str]) -> datetime | None:
-    """The UTC datetime a date-and-time match names; None when it names none."""
+def _moment(match: re.Match[str], reference: datetime | None) -> datetime | None:
+    """The UTC datetime a date-and-time match names; None when it names none (or names no
+    year and there is no ``reference`` to take one from)."""
     groups = match.groupdict()
+    year = int(groups["year"]) if groups.get("year") else _year(groups, reference)
+    if year is None:
+        return None
     month = _MONTHS[groups["mon"].lower()] if groups.get("mon") else int(groups["month"])
     hour = int(groups["hour"])
     if groups["ampm"]:
@@ -574,7 +622,7 @@ def _moment(match: re.Match[str]) -> datetime | None:
     zone = _zone(groups)
     try:
         local = datetime(
-            int(groups["year"]),
+            year,
             month,
             int(groups["day"]),
             hour,
@@ -585,6 +633,19 @@ def _moment(match: re.Match[str]) -> datetime | None:
     except ValueError:
         return None
     return local.astimezone(UTC)
+
+
+def _year(groups: dict[str, str | None], reference: datetime | None) -> int | None:
+    """The year of a month and day written without one: the reference's, or the next when
+    that puts the date more than half a year before the reference."""
+    if reference is None:
+        return None
+    try:
+        dated = datetime(reference.year, int(groups["month"] or 0), int(groups["day"] or 0))
+    except ValueError:
+        return None
+    days_before = (reference.replace(tzinfo=None) - dated).days
+    return reference.year + 1 if days_before > _PAST_DAYS_WITHOUT_YEAR else reference.year
 
 
 def _zone(groups: dict[str, str | None]) -> timezone:

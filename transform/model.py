@@ -44,6 +44,7 @@ class Mention:
     end_offset: int
     amount: float | None = None
     unit: str | None = None
+    pair_kind: str | None = None  # of a pair: spot, perpetual, futures or margin
 
 
 @dataclass

@@ -1,8 +1,9 @@
-"""Coins and trading pairs named in Binance announcement titles and bodies.
+"""Coins and trading pairs named in exchange announcement titles and bodies.
 
 Announcements are full of uppercase words that are also tickers (ONE, ALL, GAS, UTC-dated
-times), so a bare uppercase word is never a coin: only pairs, ``Name (TICKER)``, cashtags and
-the ticker list of a "Will List/Delist ..." sentence count.
+times), so a bare uppercase word is never a coin: only pairs (BTC/USDT, YZY_USDT in a trade
+link, BSUUSDT), ``Name (TICKER)`` with ASCII or full-width brackets, cashtags and the ticker
+list of a "Will List/Delist A, B and C" or "上线/下架 A、B 和 C" sentence count.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import csv
 import io
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -34,6 +36,7 @@ _NOT_COINS = frozenset(
     {"UTC", "GMT", "API", "KYC", "KYB", "AML", "FAQ", "VIP", "ETF", "ETP", "NFT", "APR", "APY"}
     | {"P2P", "OTC", "TVL", "DEX", "CEX", "AMA", "IEO", "ICO", "IDO", "UID", "URL", "CEO", "TBA"}
     | {"TBD", "RWA", "DEFI", "DAO", "EU", "EEA", "UK", "US", "USA", "UAE", "SEC", "MICA", "SAFU"}
+    | {"APP"}
 )
 # Tickers that are also everyday words: trusted in "Name (TICKER)" or "$TICKER" only.
 _COMMON_WORDS = frozenset(
@@ -53,14 +56,44 @@ _TOKEN = re.compile(
     r"(?<![A-Za-z0-9])(?=[A-Z0-9]{4,30}(?![A-Za-z0-9]))[A-Z0-9]*"
     rf"(?:{'|'.join(sorted(QUOTE_ASSETS))})(?![A-Za-z0-9])"
 )
-_NAMED = re.compile(r"(?<=[A-Za-z0-9.])\s*\((?P<ticker>[A-Z0-9]{1,15})\)")
+_NAMED = re.compile(r"(?<=[A-Za-z0-9.\u4e00-\u9fff])\s*[(（](?P<ticker>[A-Z0-9]{1,15})[)）]")
 _CASHTAG = re.compile(r"(?<![A-Za-z0-9])\$(?P<ticker>[A-Z0-9]{1,15})(?![A-Za-z0-9])")
 _SEP = r"(?:\s*[,&]\s*(?:and\s+)?|\s+and\s+)"
 _LISTED = re.compile(
     r"\b(?i:(?:de)?list|add|support|launch|remove)(?i:s|es|ed|ing)?\s+"
     rf"(?P<tickers>{_TICKER}(?:{_SEP}{_TICKER})*)(?=[\s,.;:!?)]|$)"
 )
+# The Chinese form: "下架 CLV、STRAX 和 SNT", "上線 A 與 B" (verbs that take tickers only;
+# 支持/新增 also take networks and features: "支持 TRON 网络升级").
+_ZH_SEP = r"(?:\s*[、,，]\s*|\s*(?:以及|和|及|与|與)\s*)"
+_ZH_LIST_VERB = re.compile(r"上线|上線|上架|下架|下线|下線|上新|首发|首發")
+_LISTED_ZH = re.compile(
+    rf"(?:{_ZH_LIST_VERB.pattern})\s*"
+    rf"(?P<tickers>{_TICKER}(?:{_ZH_SEP}{_TICKER})*)(?![A-Za-z0-9/_-])"
+)
+# The other order, "关于 CTXC 下架的公告": the list that ends where a verb starts, looked for
+# in a bounded stretch before each verb (a search from every ticker of a long list for a verb
+# that never comes would be quadratic in the list's length).
+_LISTED_BEFORE = re.compile(
+    rf"(?<![A-Za-z0-9/_-])(?P<tickers>{_TICKER}(?:{_ZH_SEP}{_TICKER})*)\s*$"
+)
+_LISTED_BEFORE_REACH = 120
 _LISTED_TICKER = re.compile(rf"(?<![A-Za-z0-9]){_TICKER}(?![A-Za-z0-9])")
+
+# What a pair is traded as, by the words after it in its clause ("BSUUSDT 永续合约",
+# "ORDIUSDT、WIFUSDT 和 PEPEUSDT U 本位永续合约", "BTC-USDT-SWAP", "TREE/USDT ... isolated
+# margin pairs"), else by the words just before it ("USDⓈ-M BSUUSDT", "Futures: ETHUSD");
+# a pair whose clause names no kind is spot.
+PAIR_KINDS = ("spot", "perpetual", "futures", "margin")
+_KIND_WORDS = re.compile(
+    r"(?P<perpetual>永续|永續|(?i:perpetual|perp\b|-?swap\b))"
+    r"|(?P<futures>交割|(?i:futures|delivery))"
+    r"|(?P<margin>杠杆|槓桿|(?i:margin))"
+    r"|(?P<spot>现货|現貨|(?i:spot))"
+)
+# How far a clause is read for the kind: to its end, at most this many characters.
+_KIND_REACH = 60
+_CLAUSE_END = re.compile(r"[。；;!！?？\n]|[.,，](?=\s)|，")
 
 
 @dataclass(frozen=True)
@@ -82,6 +115,29 @@ def find_symbols(text: str) -> Symbols:
         pairs.append((start, f"{base}/{quote}"))
         coins += [(start, base), (start + len(base), quote)]
     coins += [(start, ticker) for start, _, ticker in _coin_spans(text)]
+    return Symbols(coins=_in_order(coins), pairs=_in_order(pairs))
+
+
+# A Markdown link to an exchange's trading page: its last path segment is the pair
+# ("/zh/trade/YZY_USDT", "/futures/USDT/HOLO_USDT", "/trade-spot/btc-usdt", "/spot/BTCUSDT").
+_TRADE_LINK = re.compile(
+    r"\]\((?P<url>https?://[^)\s]*?/(?i:[a-z-]*(?:trade|futures|spot|margin|swap)[a-z-]*)/"
+    r"(?:[^)\s?#]*/)?(?P<pair>[A-Za-z0-9]{2,30}(?:[_-][A-Za-z0-9]{2,10})?)/?)(?:[?#][^)\s]*)?\)"
+)
+
+
+def trade_link_symbols(markdown: str) -> Symbols:
+    """The pairs of the trade links in a Markdown body, which its text shows only as the
+    link's words ("[立即交易](https://www.gate.com/zh/trade/YZY_USDT)"), and their coins."""
+    pairs: list[tuple[int, str]] = []
+    coins: list[tuple[int, str]] = []
+    for link in _TRADE_LINK.finditer(markdown[:ENRICH_TEXT_CHARS]):
+        segment = link["pair"].upper()
+        spans = _pair_spans(segment)
+        if len(spans) == 1 and spans[0][:2] == (0, len(segment)):  # the whole segment
+            _, _, base, quote = spans[0]
+            pairs.append((link.start(), f"{base}/{quote}"))
+            coins += [(link.start(), base), (link.start() + 1, quote)]
     return Symbols(coins=_in_order(coins), pairs=_in_order(pairs))
 
 
@@ -108,12 +164,42 @@ def _coin_spans(text: str) -> list[tuple[int, int, str]]:
         ticker = match["ticker"]
         if _is_coin(ticker) and (ticker[0].isalpha() or ticker in _assets()):
             coins.append((match.start("ticker"), match.end("ticker"), ticker))
-    for match in _LISTED.finditer(text):
+    for match in (*_LISTED.finditer(text), *_LISTED_ZH.finditer(text), *_lists_before(text)):
         offset = match.start("tickers")
         for ticker in _LISTED_TICKER.finditer(match["tickers"]):
             if _is_listed_ticker(ticker[0]):
                 coins.append((offset + ticker.start(), offset + ticker.end(), ticker[0]))
     return coins
+
+
+def _lists_before(text: str) -> Iterator[re.Match[str]]:
+    """Ticker lists written before a Chinese listing verb ("A、B 下架")."""
+    for verb in _ZH_LIST_VERB.finditer(text):
+        start = max(0, verb.start() - _LISTED_BEFORE_REACH)
+        last = text[start : verb.start()].rstrip()[-1:]
+        if last.isascii() and last.isalnum():
+            found = _LISTED_BEFORE.search(text, start, verb.start())
+            if found:
+                yield found
+
+
+def pair_kind(text: str, start: int, end: int) -> str:
+    """spot, perpetual, futures or margin: the kind of the pair at ``text[start:end]``."""
+    after = text[end : end + _KIND_REACH]
+    clause_end = _CLAUSE_END.search(after)
+    found = _KIND_WORDS.search(after, 0, clause_end.start() if clause_end else len(after))
+    if found is None:
+        before = text[max(0, start - _KIND_REACH // 2) : start]
+        clause_start = max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)
+        found = _last(_KIND_WORDS.finditer(before, clause_start))
+    return found.lastgroup if found and found.lastgroup else "spot"
+
+
+def _last(matches: Iterator[re.Match[str]]) -> re.Match[str] | None:
+    found = None
+    for found in matches:  # noqa: B007 - the last one is wanted
+        pass
+    return found
 
 
 @cache

@@ -88,6 +88,7 @@ MENTIONS = pa.schema(
         ("value", pa.string()),
         ("amount", pa.float64()),
         ("unit", pa.string()),
+        ("pair_kind", pa.string()),
         ("field", pa.string()),
         ("start_offset", pa.int32()),
         ("end_offset", pa.int32()),

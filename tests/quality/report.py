@@ -22,6 +22,7 @@ from tests.quality.metrics import (
     MENTION_KINDS,
     LabelledDocument,
     default_extractor,
+    language_figures,
     load_labels,
     run_extractor,
     score_set,
@@ -120,11 +121,39 @@ def render(report: dict[str, Any]) -> str:
         f"{'body F1 mean on HTML: clean_document':<48}{peer['clean_document_body_f1_mean']:.3f}",
         f"{'body F1 mean on HTML: trafilatura alone':<48}{peer['trafilatura_body_f1_mean']:.3f}",
     ]
+    lines += ["", *render_languages(report)]
     if report["errors"]:
         lines += ["", "errors:"] + [f"  {e['file']}: {e['error'][:160]}" for e in report["errors"]]
     worst = sorted(report["per_document"], key=lambda row: row["body_f1"])[:5]
     lines += ["", "lowest body F1:"] + [f"  {row['body_f1']:.2f}  {row['file']}" for row in worst]
     return "\n".join(lines)
+
+
+_LANGUAGE_COLUMNS = (
+    ("documents", "docs"),
+    ("listing_documents", "notices"),
+    ("category_accuracy", "category"),
+    ("listing_category_accuracy", "notice cat."),
+    ("base_coin_among_coins", "base coin"),
+    ("pair_among_pairs", "pair"),
+    ("event_time_on_effective_date", "eff. date"),
+    ("coin_recall", "coin R"),
+    ("pair_recall", "pair R"),
+)
+
+
+def render_languages(report: dict[str, Any]) -> list[str]:
+    """Per language, of all documents and of the held-out ones (written after the rules)."""
+    header = f"{'per language':<28}" + "".join(f"{title:>12}" for _, title in _LANGUAGE_COLUMNS)
+    lines = [header]
+    for name, holdout in (("all", None), ("held out", True)):
+        for language, figures in language_figures(report, holdout).items():
+            cells = "".join(
+                f"{figures[key]:>12.0f}" if key.endswith("documents") else f"{figures[key]:>12.3f}"
+                for key, _ in _LANGUAGE_COLUMNS
+            )
+            lines.append(f"{f'{language} ({name})':<28}{cells}")
+    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> None:

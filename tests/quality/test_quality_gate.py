@@ -17,10 +17,13 @@ from tests.quality.metrics import (
     MENTION_KINDS,
     Counts,
     LabelledDocument,
+    Listed,
     benchmark_scores,
     category_accuracy,
     distinct_mentions,
     gate_figures,
+    language_figures,
+    listed_hits,
     load_labels,
     mention_counts,
     mention_precision,
@@ -32,42 +35,83 @@ from tests.quality.metrics import (
     tokenize,
 )
 from transform.category import TAXONOMY
+from transform.clean import known_sources
+from transform.symbols import PAIR_KINDS
 
 # Set from measured values: each is the figure `python -m tests.quality.report` measured on
-# 2026-11-28 (shown after #), taken a little lower and rounded down to a multiple of 0.05. Raise a
-# threshold when a change improves its figure; never lower one to make a change pass.
+# 2026-11-30 on the 176 documents (shown after #), taken a little lower and rounded down to a
+# multiple of 0.05. Raise a threshold when a change improves its figure; never lower one to make
+# a change pass.
 THRESHOLDS: dict[str, float] = {
-    "body_f1_mean": 0.85,  # 0.886
-    "category_accuracy": 0.95,  # 0.979
-    "coin_precision": 0.95,  # 0.980
-    "coin_recall": 0.85,  # 0.891
+    "body_f1_mean": 0.90,  # 0.914
+    "category_accuracy": 0.95,  # 1.000
+    "coin_precision": 0.95,  # 0.969
+    "coin_recall": 0.85,  # 0.886
     "pair_precision": 0.95,  # 1.000
-    "pair_recall": 0.95,  # 0.974
+    "pair_recall": 0.95,  # 0.994
     "money_precision": 0.95,  # 1.000
-    "money_recall": 0.85,  # 0.878
+    "money_recall": 0.85,  # 0.882
     "percent_precision": 0.95,  # 1.000
     "percent_recall": 0.95,  # 1.000
     "country_precision": 0.95,  # 1.000
-    "country_recall": 0.95,  # 1.000
+    "country_recall": 0.95,  # 0.977
     "place_precision": 0.95,  # 1.000
     "place_recall": 0.95,  # 1.000
-    "organisation_precision": 0.90,  # 0.902
-    "organisation_recall": 0.90,  # 0.920
-    "event_time_precision": 0.90,  # 0.939
-    "event_time_recall": 0.90,  # 0.939
+    "organisation_precision": 0.95,  # 0.965
+    "organisation_recall": 0.95,  # 0.977
+    "event_time_precision": 0.95,  # 0.983
+    "event_time_recall": 0.95,  # 0.983
+}
+# Per language, the same way (measured on the same day; en / zh shown after #). Category
+# accuracy of listing and delisting notices, their base coins among the article's ``coins``,
+# their pairs among ``pairs`` and their effective date among the event times are the figures
+# issue 11 measured Chinese by (targets 95% / 97% / 95% / 97%).
+LANGUAGE_THRESHOLDS: dict[str, dict[str, float]] = {
+    "en": {
+        "category_accuracy": 0.95,  # 1.000
+        "listing_category_accuracy": 0.95,  # 1.000
+        "base_coin_among_coins": 0.95,  # 1.000
+        "pair_among_pairs": 0.95,  # 0.978
+        "event_time_on_effective_date": 0.95,  # 0.966
+        "coin_recall": 0.85,  # 0.887
+        "pair_recall": 0.95,  # 0.983
+    },
+    "zh": {
+        "category_accuracy": 0.95,  # 1.000
+        "listing_category_accuracy": 0.95,  # 1.000
+        "base_coin_among_coins": 0.95,  # 1.000
+        "pair_among_pairs": 0.95,  # 1.000
+        "event_time_on_effective_date": 0.95,  # 1.000
+        "coin_recall": 0.85,  # 0.885
+        "pair_recall": 0.95,  # 1.000
+    },
 }
 
 
 @pytest.fixture(scope="module")
-def figures() -> dict[str, float]:
+def report() -> dict[str, Any]:
     """clean_document scored once over the whole set."""
-    return gate_figures(score_set())
+    return score_set()
 
 
 @pytest.mark.parametrize("figure", list(THRESHOLDS))
-def test_quality_gate(figures: dict[str, float], figure: str) -> None:
+def test_quality_gate(report: dict[str, Any], figure: str) -> None:
+    figures = gate_figures(report)
     assert figures[figure] >= THRESHOLDS[figure], (
         f"{figure} = {figures[figure]:.3f} fell below its threshold {THRESHOLDS[figure]}; "
+        "run `python -m tests.quality.report` for the documents behind it"
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "figure"),
+    [(language, figure) for language, table in LANGUAGE_THRESHOLDS.items() for figure in table],
+)
+def test_quality_gate_per_language(report: dict[str, Any], language: str, figure: str) -> None:
+    found = language_figures(report)[language][figure]
+    threshold = LANGUAGE_THRESHOLDS[language][figure]
+    assert found >= threshold, (
+        f"{language} {figure} = {found:.3f} fell below its threshold {threshold}; "
         "run `python -m tests.quality.report` for the documents behind it"
     )
 
@@ -86,13 +130,29 @@ LABELS = load_labels()
 
 
 def test_the_set_covers_sources_kinds_and_languages() -> None:
-    assert len(LABELS) >= 44
+    assert len(LABELS) >= 150
     assert len({document.file for document in LABELS}) == len(LABELS)
-    assert sum(document.language == "zh" for document in LABELS) >= 8
-    sources = {document.source for document in LABELS}
-    assert {"binance", "okx", "kucoin", "gate_announcements", "gate_news", "gate_square"} <= sources
-    assert None in sources  # generic pages with no source parser
+    chinese = [document for document in LABELS if document.language == "zh"]
+    assert len(chinese) >= 60
+    assert {document.source for document in LABELS} == {*known_sources(), None}
     assert {document.file.rsplit(".", 1)[1] for document in LABELS} == {"json", "html", "txt"}
+    assert {document.file.rsplit(".", 1)[1] for document in chinese} == {"json", "html", "txt"}
+    assert {document.category for document in chinese} == set(TAXONOMY)
+
+
+def test_listing_notices_say_what_they_list() -> None:
+    """Every listing and delisting notice names its base coins or pairs and its effective
+    moment, and nothing else carries those labels."""
+    for document in LABELS:
+        notice = document.category in ("listing", "delisting")
+        assert notice == (document.listed is not None), document.file
+        if document.listed is None:
+            continue
+        assert document.listed.coins or document.listed.pairs, document.file
+        assert document.listed.pair_kind in PAIR_KINDS, document.file
+        assert {pair.split("/")[0] for pair in document.listed.pairs} <= set(
+            document.listed.coins
+        ), document.file
 
 
 def test_labels_use_the_taxonomy_and_normalised_values() -> None:
@@ -127,14 +187,25 @@ def _perfect(documents: list[LabelledDocument]) -> Any:
     def extract(content: bytes, *, url: str | None, source: str | None, fetched_at: datetime):
         label = by_content[content]
         mentions = [SimpleNamespace(kind=k, value=v) for k, v in label.mentions]
-        return SimpleNamespace(body_text=label.body, category=label.category, mentions=mentions)
+        listed = label.listed
+        return SimpleNamespace(
+            body_text=label.body,
+            category=label.category,
+            mentions=mentions,
+            coins=list(listed.coins) if listed else [],
+            pairs=list(listed.pairs) if listed else [],
+        )
 
     return extract
 
 
 def test_labels_score_perfectly_against_themselves() -> None:
-    figures = gate_figures(score_set(_perfect(LABELS), LABELS))
+    report = score_set(_perfect(LABELS), LABELS)
+    figures = gate_figures(report)
     assert figures == {name: 1.0 for name in figures}
+    for language, found in language_figures(report).items():
+        ratios = {name: value for name, value in found.items() if not name.endswith("documents")}
+        assert ratios == {name: 1.0 for name in ratios}, language
 
 
 # --------------------------------------------------------------------------- the metrics
@@ -269,3 +340,58 @@ def test_a_failing_or_wrong_extractor_scores_low() -> None:
     found = sum(report["mentions"][kind]["tp"] for kind in MENTION_KINDS)
     missed = sum(report["mentions"][kind]["fn"] for kind in MENTION_KINDS)
     assert (found, missed) == (1, 3)
+
+
+def test_listed_hits_count_coins_pairs_and_the_effective_date() -> None:
+    listed = Listed(
+        coins=("YZY", "ABC"),
+        pairs=("YZY/USDT",),
+        effective_at=datetime.fromisoformat("2026-12-02T04:30:00+00:00"),
+        pair_kind="spot",
+    )
+    on_the_day = SimpleNamespace(kind="event_time", value="2026-12-02T12:30:00+08:00")
+    day_before = SimpleNamespace(kind="event_time", value="2026-12-01T23:00:00+00:00")
+    article = SimpleNamespace(coins=["YZY", "USDT"], pairs=["YZY/USDT"], mentions=[day_before])
+    assert listed_hits(listed, article) == {
+        "coins": 2,
+        "coins_found": 1,
+        "pairs": 1,
+        "pairs_found": 1,
+        "effective_found": 0,
+    }
+    article.mentions.append(on_the_day)  # 12:30 at UTC+8 is 04:30 UTC, the same day
+    assert listed_hits(listed, article)["effective_found"] == 1
+    assert listed_hits(None, article) is None
+
+
+def test_language_figures_split_by_language_and_holdout() -> None:
+    def row(language: str, category: str, expected: str, listed: dict | None, holdout: bool):
+        return {
+            "language": language,
+            "holdout": holdout,
+            "category": category,
+            "expected_category": expected,
+            "listed": listed,
+            "mention_counts": {"coin": Counts(1, 0, 1)},
+        }
+
+    hit = {"coins": 1, "coins_found": 1, "pairs": 2, "pairs_found": 1, "effective_found": 1}
+    miss = {"coins": 1, "coins_found": 0, "pairs": 0, "pairs_found": 0, "effective_found": 0}
+    report = {
+        "per_document": [
+            row("zh", "listing", "listing", hit, False),
+            row("zh", "other", "delisting", miss, True),
+            row("zh", "airdrop", "airdrop", None, False),
+            row("en", "listing", "listing", hit, False),
+        ]
+    }
+    zh = language_figures(report)["zh"]
+    assert (zh["documents"], zh["listing_documents"]) == (3, 2)
+    assert zh["category_accuracy"] == pytest.approx(2 / 3)
+    assert zh["listing_category_accuracy"] == 0.5
+    assert zh["base_coin_among_coins"] == 0.5
+    assert zh["pair_among_pairs"] == 0.5
+    assert zh["event_time_on_effective_date"] == 0.5
+    assert zh["coin_recall"] == 0.5
+    held_out = language_figures(report, holdout=True)
+    assert set(held_out) == {"zh"} and held_out["zh"]["listing_category_accuracy"] == 0.0

@@ -248,7 +248,7 @@ def finders(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
     """Stand-ins for the mention and topic finders that record their calls."""
     calls: list[tuple[str, ...]] = []
 
-    def find_mentions(text: str, field: str) -> list[Mention]:
+    def find_mentions(text: str, field: str, reference: object = None) -> list[Mention]:
         calls.append(("mentions", text, field))
         return [Mention("coin", text[:3], text[:3], field, 0, 3)]
 
@@ -321,7 +321,7 @@ def test_article_json(finders: list[tuple[str, ...]]) -> None:
     assert data["topics"] == ["listing"]
     assert data["mentions"][0] == {
         "kind": "coin", "text": "Rec", "value": "Rec", "field": "title", "start_offset": 0,
-        "end_offset": 3, "amount": None, "unit": None,
+        "end_offset": 3, "amount": None, "unit": None, "pair_kind": None,
     }  # fmt: skip
     assert data["url"] == SEED_URL and data["source"] == "gate_square"
     assert data["fingerprint"] == article.fingerprint

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
 
@@ -655,8 +656,43 @@ def test_organisations_are_well_formed() -> None:
         ("Dec 6, 2026 - 14:00 UTC", ["2026-12-06T14:00:00+00:00"]),
         ("Maintenance from 23:00 to 01:00 on December 6, 2026 (UTC)",
          ["2026-12-05T23:00:00+00:00", "2026-12-06T01:00:00+00:00"]),
+        ("Bybit will delist it on Oct 6, 2026, 8AM UTC.", ["2026-10-06T08:00:00+00:00"]),
+        ("on Dec 9, 2026, 6 PM UTC", ["2026-12-09T18:00:00+00:00"]),
+        ("Bybit 将于 2026年12月3日 10:00（UTC）上线", ["2026-12-03T10:00:00+00:00"]),
     ],
 )  # fmt: skip
 def test_event_times_written_time_first_and_as_ranges(text: str, expected: list[str]):
     found = [m.value for m in find_mentions(text) if m.kind == "event_time"]
     assert sorted(found) == sorted(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "reference", "expected"),
+    [
+        ("Gate 将于 12月10日 19:30 (UTC+8) 上线", "2026-12-08T00:00:00+00:00",
+         ["2026-12-10T11:30:00+00:00"]),
+        ("充值开放时间：12 月 10 日 16:00（UTC+8）", "2026-12-08T00:00:00+00:00",
+         ["2026-12-10T08:00:00+00:00"]),
+        ("将于 1月5日 14:00（UTC）开放交易", "2026-12-28T00:00:00+00:00",
+         ["2027-01-05T14:00:00+00:00"]),  # the coming January
+        ("已于 11月30日 14:00（UTC）完成升级", "2026-12-02T00:00:00+00:00",
+         ["2026-11-30T14:00:00+00:00"]),
+        ("2026 年 12 月 10 日 16:00 (UTC+8)", "2027-06-01T00:00:00+00:00",
+         ["2026-12-10T08:00:00+00:00"]),  # a written year wins
+        ("将于 2月30日 14:00 开放", "2026-12-28T00:00:00+00:00", []),
+    ],
+)  # fmt: skip
+def test_chinese_dates_without_a_year_take_the_articles(
+    text: str, reference: str, expected: list[str]
+) -> None:
+    found = find_mentions(text, reference=datetime.fromisoformat(reference))
+    assert [m.value for m in found if m.kind == "event_time"] == expected
+    without = [m.value for m in find_mentions(text) if m.kind == "event_time"]
+    assert without == (expected if "年" in text else [])
+
+
+def test_pair_mentions_carry_their_kind() -> None:
+    text = "BSUUSDT 永续合约与 YZY/USDT 现货交易对于 2026-12-04 16:00（东八区时间）上线"
+    found = [(m.value, m.pair_kind) for m in find_mentions(text) if m.kind == "pair"]
+    assert found == [("BSU/USDT", "perpetual"), ("YZY/USDT", "spot")]
+    assert {m.pair_kind for m in find_mentions(text) if m.kind != "pair"} == {None}

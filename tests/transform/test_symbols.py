@@ -3,11 +3,21 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+from datetime import UTC, datetime
 from importlib.resources import files
 
 import pytest
 
-from transform.symbols import QUOTE_ASSETS, Symbols, find_symbols
+from transform.enrich import enrich
+from transform.model import Article
+from transform.symbols import (
+    QUOTE_ASSETS,
+    Symbols,
+    find_symbols,
+    pair_kind,
+    symbol_spans,
+    trade_link_symbols,
+)
 
 
 @pytest.mark.parametrize(
@@ -68,6 +78,20 @@ from transform.symbols import QUOTE_ASSETS, Symbols, find_symbols
         ("Harmony (ONE), Notcoin (NOT) and Magic Eden (ME) join", ("ONE", "NOT", "ME"), ()),
         ("Binance Will List Sonic (S); see Section (B)", ("S",), ()),
         ("Cashtags $AIBOT and $1INCH, but not $btc, $5K, $100 or $USD", ("AIBOT", "1INCH"), ()),
+        ("Gate 将上线 YZY MONEY (YZY) 现货交易", ("YZY",), ()),
+        ("交易地址：https://www.gate.com/zh/trade/YZY_USDT", ("YZY", "USDT"), ("YZY/USDT",)),
+        ("开通 YZY/USDT 现货交易对", ("YZY", "USDT"), ("YZY/USDT",)),
+        ("BSUUSDT 永续合约全新上线创新板块", ("BSU", "USDT"), ("BSU/USDT",)),
+        (
+            "开通以下现货交易对：A2Z/USDC、SSV/USDC 和 UMA/USDC",
+            ("A2Z", "USDC", "SSV", "UMA"),
+            ("A2Z/USDC", "SSV/USDC", "UMA/USDC"),
+        ),
+        ("欧易将上线 Plume（PLUME）现货交易，以太坊（ETH）", ("PLUME", "ETH"), ()),
+        ("币安将于 2026年12月15日下架 CLV、STRAX 和 SNT", ("CLV", "STRAX", "SNT"), ()),
+        ("Gate 將下架 VITE 與 WING，上線 A2Z 及 UMA", ("VITE", "WING", "A2Z", "UMA"), ()),
+        ("关于 CTXC、LOOM 下架的公告", ("CTXC", "LOOM"), ()),
+        ("支持 TRON 网络升级，上线 APP 新功能，上线 AI 助手", (), ()),
     ],
 )
 def test_find_symbols(text: str, coins: tuple[str, ...], pairs: tuple[str, ...]) -> None:
@@ -111,3 +135,58 @@ def test_asset_list_is_well_formed_and_covers_quotes() -> None:
 
 def test_a_known_base_beats_the_longest_quote():
     assert find_symbols("Kraken Futures lists PF_XBTUSD").pairs == ("XBT/USD",)
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("BSUUSDT 永续合约全新上线", ["perpetual"]),
+        ("调整 ORDIUSDT、WIFUSDT 和 PEPEUSDT U 本位永续合约的杠杆", ["perpetual"] * 3),
+        ("Bybit 將下架 VITEUSDT 永續合約", ["perpetual"]),
+        ("BTC-USDT-SWAP 的限价规则", ["perpetual"]),
+        ("the USDⓈ-M BSUUSDT perpetual contract", ["perpetual"]),
+        ("Margin will add TREE/USDT and MITO/USDT as isolated margin pairs", ["margin"] * 2),
+        ("新增 TREE/USDT 逐仓杠杆交易对", ["margin"]),
+        ("ETHUSD quarterly futures expire", ["futures"]),
+        ("开通 CTXC/USDT 和 AUCTION/USDT 现货交易对", ["spot", "spot"]),
+        ("BTC/USDT rose 3%. Perpetual funding turned positive", ["spot"]),
+    ],
+)
+def test_pair_kind_comes_from_the_pairs_clause(text: str, kinds: list[str]) -> None:
+    pairs = [span for span in symbol_spans(text) if span[0] == "pair"]
+    assert [pair_kind(text, start, end) for _, _, _, start, end in pairs] == kinds
+
+
+def test_trade_links_give_the_pairs_their_text_hides() -> None:
+    markdown = (
+        "[立即交易](https://www.gate.com/zh/trade/YZY_USDT) "
+        "[合约](https://www.gate.com/zh/futures/USDT/HOLO_USDT) "
+        "[OKX](https://www.okx.com/trade-spot/btc-usdt) "
+        "[Bitget](https://www.bitget.com/spot/SOLUSDT?type=spot) "
+        "[an article](https://example.com/news/BTC-USDT-analysis) "
+        "[a notice](https://www.gate.com/zh/announcements/article/53670) "
+        "[a page](https://www.gate.com/trade/spotlight)"
+    )
+    assert trade_link_symbols(markdown) == Symbols(
+        coins=("YZY", "USDT", "HOLO", "BTC", "SOL"),
+        pairs=("YZY/USDT", "HOLO/USDT", "BTC/USDT", "SOL/USDT"),
+    )
+    assert trade_link_symbols("https://www.gate.com/zh/trade/YZY_USDT") == Symbols((), ())
+
+
+def test_enrich_adds_the_trade_link_pairs() -> None:
+    article = Article(
+        article_id="a",
+        source="gate_announcements",
+        exchange="gate",
+        native_id="1",
+        url="https://www.gate.com/zh/announcements/article/1",
+        fetched_at=datetime(2026, 12, 1, tzinfo=UTC),
+        raw_ref="r",
+        title="Gate 将上线 Sahara AI (SAHARA) 现货交易",
+        body_text="立即交易",
+        body_markdown="[立即交易](https://www.gate.com/zh/trade/SAHARA_USDT)",
+        coins=["SAHARA"],
+    )
+    enriched = enrich(article)
+    assert (enriched.coins, enriched.pairs) == (["SAHARA", "USDT"], ["SAHARA/USDT"])

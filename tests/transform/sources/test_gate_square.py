@@ -146,7 +146,7 @@ DETAILS = {
     "22601938": (
         "比特币现货ETF本周重新出现净流入，连续三天合计超过9亿美元，"
         "BTC/USDT 也重新站上了9.6万美元。",
-        datetime(2026, 11, 27, 8, 10, tzinfo=UTC), "other", ["BTC", "USDT"], ["BTC/USDT"],
+        datetime(2026, 11, 27, 8, 10, tzinfo=UTC), "market_news", ["BTC", "USDT"], ["BTC/USDT"],
         "币圈老韭菜", "zh", False, 3,
     ),
     "22597310": (
