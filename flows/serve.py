@@ -26,7 +26,7 @@ from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import IO, Any
 
 import psutil
 
@@ -122,11 +122,21 @@ def stop_on_signals() -> AbstractContextManager[None]:
     return _stop_signals_handled(_raise_stop)
 
 
+def ignore_stop_signals() -> AbstractContextManager[None]:
+    """While stopping: a second Ctrl-C, or SIGTERM after SIGINT, must not cut the stop short."""
+    return _stop_signals_handled(signal.SIG_IGN)
+
+
 def _api(url: str, body: object, timeout: float) -> Any:
     request = urllib.request.Request(
         url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
     )
     with urllib.request.urlopen(request, timeout=timeout) as answer:
+        return json.loads(answer.read())
+
+
+def _get(url: str, timeout: float) -> Any:
+    with urllib.request.urlopen(url, timeout=timeout) as answer:
         return json.loads(answer.read())
 
 
@@ -186,8 +196,7 @@ def stop_stack(
     second as "die"; the runs get theirs at once, so the first wait is short.
     """
     started = time.monotonic()
-    # A second Ctrl-C, or SIGTERM after SIGINT, must not cut the stop short.
-    with _stop_signals_handled(signal.SIG_IGN):
+    with ignore_stop_signals():
         workers = process_tree(worker) if worker is not None else []
         cancel_flow_runs(api_url, deadline=started + 3)
         _signal_all(workers, signal.SIGTERM)
@@ -201,6 +210,43 @@ def stop_stack(
         for process in (worker, server):
             if process is not None:
                 process.wait()
+
+
+def _start_server(env: dict[str, str], log: IO[bytes]) -> subprocess.Popen[bytes]:
+    """``prefect server start`` in its own session: a terminal's Ctrl-C does not reach it."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+         "--port", env["PREFECT_SERVER_API_PORT"]],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+
+
+@contextmanager
+def prefect_server(home: Path, port: int | None = None) -> Iterator[PrefectStack]:
+    """A Prefect server alone (API and UI), stopped on exit.
+
+    For a command that runs its flows in this process and outlives a Ctrl-C (``exnews
+    watch``): Prefect's own ephemeral server shares the terminal's process group, dies with
+    the first Ctrl-C, and the flow run can then never report how it ended.
+    """
+    port = port or free_port()
+    env = stack_environment(home, port, DEFAULT_INGEST_CRON)
+    home.mkdir(parents=True, exist_ok=True)
+    api_url = env["PREFECT_API_URL"]
+    with (home / "server.log").open("wb") as server_log:
+        server = _start_server(env, server_log)
+        try:
+            _wait_healthy(api_url, server, timeout=120)
+            yield PrefectStack(api_url, f"http://127.0.0.1:{port}", env)
+        finally:
+            stop_stack(server, None, api_url)
+
+
+def start_deployment(api_url: str, flow: str, name: str) -> str:
+    """A flow run of a deployment (``exnews serve --watch`` starts ``watch`` this way)."""
+    deployment = _get(f"{api_url}/deployments/name/{flow}/{name}", timeout=30)
+    run = _api(f"{api_url}/deployments/{deployment['id']}/create_flow_run", {}, timeout=30)
+    return str(run["id"])
 
 
 @contextmanager
@@ -220,11 +266,7 @@ def prefect_stack(
         (logs / "server.log").open("wb") as server_log,
         (logs / "worker.log").open("wb") as worker_log,
     ):
-        server = subprocess.Popen(
-            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-             "--port", str(port)],
-            env=env, stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+        server = _start_server(env, server_log)
         worker = None
         try:
             _wait_healthy(api_url, server, timeout=120)
