@@ -273,6 +273,25 @@ def status(warehouse: WarehouseOption = None) -> None:
         console.print(f"needs a look: {', '.join(stale_sources)}")
 
 
+def _serve_extras(api_url: str, watch: bool, notify_webhook: str | None) -> None:
+    """What ``serve --watch`` and ``--notify-webhook`` add to a running stack."""
+    from flows.serve import start_deployment
+
+    if notify_webhook:
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        from flows.events import create_notify_automation
+
+        with temporary_settings(updates={PREFECT_API_URL: api_url}):
+            automation_id = create_notify_automation(notify_webhook)
+        console.print(
+            f"new listings and delistings go to {notify_webhook} (automation {automation_id})"
+        )
+    if watch:
+        flow_run_id = start_deployment(api_url, "watch", "watch")
+        console.print(f"watch started (flow run {flow_run_id})")
+
+
 @app.command()
 def serve(
     port: Annotated[int, typer.Option(help="Port of the Prefect server and UI")] = 4200,
@@ -281,6 +300,16 @@ def serve(
     ] = "*/10 * * * *",
     home: Annotated[str, typer.Option(help="Prefect's home folder")] = ".prefect",
     warehouse: WarehouseOption = None,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Start the watch deployment (exnews watch) too")
+    ] = False,
+    notify_webhook: Annotated[
+        str | None,
+        typer.Option(
+            help="POST new listings and delistings to this URL (a Prefect Automation, "
+            "automations/new-listing-webhook.yaml)"
+        ),
+    ] = None,
 ) -> None:
     """Prefect server + work pool + deployments + worker on 127.0.0.1, until Ctrl-C or SIGTERM."""
     import time
@@ -295,8 +324,9 @@ def serve(
             console.print(f"[green]UI:[/green] {stack.ui_url}  (API {stack.api_url})")
             console.print(
                 "deployments: ingest (cron "
-                f"{ingest_cron}), backfill, reprocess, compact; logs in {home_path}"
+                f"{ingest_cron}), backfill, reprocess, compact, watch; logs in {home_path}"
             )
+            _serve_extras(stack.api_url, watch, notify_webhook)
             console.print("Ctrl-C or SIGTERM cancels running flow runs and stops everything.")
             while True:
                 time.sleep(1)

@@ -83,26 +83,36 @@ def emit_article_events(stored: list[tuple[str, Mapping[str, Any]]]) -> None:
 
 
 def automation_spec(block_document_id: UUID) -> dict[str, Any]:
-    """The shipped automation (``automations/new-listing-webhook.yaml``) posting to a block."""
+    """The shipped automation (``automations/new-listing-webhook.yaml``) sending to a block."""
     spec = copy.deepcopy(yaml.safe_load(AUTOMATION_FILE.read_text()))
     for action in spec["actions"]:
-        if action["type"] == "call-webhook":
+        if action["type"] == "send-notification":
             action["block_document_id"] = str(block_document_id)
     return spec
 
 
 def create_notify_automation(webhook_url: str) -> UUID:
-    """A Webhook block for ``webhook_url`` and the shipped automation calling it, replacing
-    any earlier ones of the same names, on the Prefect API the settings point at."""
-    from prefect.blocks.webhook import Webhook
+    """A Custom Webhook block POSTing to ``webhook_url`` and the shipped automation sending
+    to it, replacing earlier ones of the same names, on the API the settings point at.
+
+    Not Prefect's Webhook block and its ``call-webhook`` action: that block's calls share one
+    connection pool that each call closes when done, so calls made at once (a run landing
+    several listings) fail with ``ReadError`` (seen with Prefect 3.9.1).
+    """
+    from prefect.blocks.notifications import CustomWebhookNotificationBlock
     from prefect.client.orchestration import get_client
     from prefect.events.schemas.automations import AutomationCore
 
-    headers = {"Content-Type": "application/json"}
-    block_document_id = Webhook(url=webhook_url, headers=headers).save(  # type: ignore[arg-type]
-        WEBHOOK_BLOCK, overwrite=True
+    block = CustomWebhookNotificationBlock(
+        name=WEBHOOK_BLOCK,
+        url=webhook_url,
+        method="POST",
+        headers={"Content-Type": "application/json"},
+        form_data="{{body}}",  # the action's body as it is: the JSON the automation renders
     )
-    automation = AutomationCore.model_validate(automation_spec(block_document_id))
+    automation = AutomationCore.model_validate(
+        automation_spec(block.save(WEBHOOK_BLOCK, overwrite=True))
+    )
     with get_client(sync_client=True) as client:
         for existing in client.read_automations_by_name(automation.name):
             client.delete_automation(existing.id)

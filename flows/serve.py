@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
@@ -242,11 +243,21 @@ def prefect_server(home: Path, port: int | None = None) -> Iterator[PrefectStack
             stop_stack(server, None, api_url)
 
 
-def start_deployment(api_url: str, flow: str, name: str) -> str:
-    """A flow run of a deployment (``exnews serve --watch`` starts ``watch`` this way)."""
+def start_deployment(api_url: str, flow: str, name: str, tries: int = 20) -> str:
+    """A flow run of a deployment (``exnews serve --watch`` starts ``watch`` this way).
+
+    Right after deploying, SQLite may still be busy and answer 503: that is retried.
+    """
     deployment = _get(f"{api_url}/deployments/name/{flow}/{name}", timeout=30)
-    run = _api(f"{api_url}/deployments/{deployment['id']}/create_flow_run", {}, timeout=30)
-    return str(run["id"])
+    url = f"{api_url}/deployments/{deployment['id']}/create_flow_run"
+    for _ in range(tries):
+        try:
+            return str(_api(url, {}, timeout=30)["id"])
+        except urllib.error.HTTPError as error:
+            if error.code != 503:
+                raise
+            time.sleep(1)
+    raise RuntimeError(f"the Prefect server stayed busy: no {flow}/{name} run in {tries} tries")
 
 
 @contextmanager

@@ -1,0 +1,191 @@
+"""Article events on a real Prefect server, and the shipped automation posting to a webhook.
+
+A real ``prefect server start`` (its trigger and action services are the feature), a real
+ingest against the fixture server, a local webhook receiver on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from flows.serve import PrefectStack, prefect_server
+from tests.fixture_server import FixtureServer, Route, publish_binance
+from warehouse import connect
+
+pytestmark = pytest.mark.prefect
+
+NOTIFIED = ("listing", "delisting")
+
+
+@pytest.fixture(scope="module")
+def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectStack]:
+    with prefect_server(tmp_path_factory.mktemp("prefect-events")) as server:
+        yield server
+
+
+@pytest.fixture
+def on_server(prefect_api: PrefectStack) -> Iterator[str]:
+    """Flows, blocks and automations of this test go to the real server."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: prefect_api.api_url}):
+        yield prefect_api.api_url
+
+
+class _Receiver(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Hook)
+        self.posts: list[dict[str, Any]] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/hook"
+
+
+class _Hook(BaseHTTPRequestHandler):
+    """HTTP/1.1 as real webhook endpoints speak it: Prefect's client keeps connections open."""
+
+    server: _Receiver
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.server.posts.append(json.loads(body))
+        self.send_response(204)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def receiver() -> Iterator[_Receiver]:
+    server = _Receiver()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} after {timeout:.0f} s")
+        time.sleep(0.5)
+
+
+def titles(root: Path, categories: tuple[str, ...]) -> set[str]:
+    rows = connect(root).execute(
+        "select title from articles where category in (select unnest(?))", [list(categories)]
+    )
+    return {title for (title,) in rows.fetchall()}
+
+
+def events(api_url: str, name: str, since: datetime) -> list[dict[str, Any]]:
+    """Every event of ``name`` the server stored since ``since``, all pages."""
+    found: list[dict[str, Any]] = []
+    with httpx.Client(timeout=30) as client:
+        answer = client.post(
+            f"{api_url}/events/filter",
+            json={"filter": {"event": {"name": [name]}, "occurred": {"since": since.isoformat()}},
+                  "limit": 50},
+        ).raise_for_status().json()  # fmt: skip
+        found += answer["events"]
+        while answer.get("next_page"):
+            answer = client.get(answer["next_page"]).raise_for_status().json()
+            found += answer["events"]
+    return found
+
+
+def test_new_listings_reach_a_webhook_through_the_shipped_automation(
+    on_server: str, receiver: _Receiver, fixture_server: FixtureServer, warehouse: Path
+):
+    from flows.events import create_notify_automation
+    from flows.ingest import ingest
+
+    create_notify_automation(receiver.url)
+    ingest(sources=["binance"], warehouse=str(warehouse))
+    expected = titles(warehouse, NOTIFIED)
+    assert expected and titles(warehouse, ("maintenance", "other", "product")), "fixtures changed"
+
+    def posted() -> set[str]:
+        return {post["article"]["title"] for post in receiver.posts}
+
+    wait_for(lambda: posted() >= expected, 120, f"webhook posts for {len(expected)} articles")
+    time.sleep(3)  # anything posted late would be too much
+    assert posted() == expected
+    assert {post["article"]["category"] for post in receiver.posts} <= set(NOTIFIED)
+    assert len(receiver.posts) == len(expected)  # each once
+    first = receiver.posts[0]
+    assert first["text"].startswith("New ") and first["article"]["url"] in first["text"]
+
+    # A listing published later: the next run finds it, the webhook is told of it alone.
+    receiver.posts.clear()
+    new = publish_binance(fixture_server, "Binance Will List Webhook Proof (WHP)")
+    ingest(sources=["binance"], warehouse=str(warehouse))
+    wait_for(lambda: receiver.posts, 120, "a webhook post for the new listing")
+    time.sleep(3)
+    assert [post["article"]["title"] for post in receiver.posts] == [new.title]
+    assert "WHP" in receiver.posts[0]["article"]["coins"]
+
+
+def _retitle(server: FixtureServer, code: str, title: str) -> None:
+    route: Route = next(r for r in server.routes if r.query.get("articleCode") == code)
+    payload = json.loads(route.body)
+    payload["data"]["title"] = title
+    route.body = json.dumps(payload).encode()
+
+
+def test_each_run_emits_one_new_event_per_new_article_and_one_changed_per_edit(
+    on_server: str, fixture_server: FixtureServer, warehouse: Path
+):
+    from flows.ingest import ingest
+
+    since = datetime.now(UTC) - timedelta(seconds=5)
+    item = publish_binance(fixture_server, "Binance Will Delist Event Proof (EVP)", 161)
+    ingest(sources=["binance"], warehouse=str(warehouse))
+    stored = dict(connect(warehouse).execute("select article_id, title from articles").fetchall())
+
+    def new_events() -> list[dict[str, Any]]:
+        return events(on_server, "exnews.article.new", since)
+
+    wait_for(lambda: len(new_events()) >= len(stored), 60, "an event per new article")
+    emitted = new_events()
+    ids = [event["resource"]["prefect.resource.id"] for event in emitted]
+    assert sorted(ids) == sorted(f"exnews.article.{article_id}" for article_id in stored)
+    proof = next(event for event in emitted if event["payload"]["title"] == item.title)
+    assert proof["resource"]["exnews.category"] == "delisting"
+    assert proof["resource"]["exnews.flow"] == "ingest"
+    assert "EVP" in proof["payload"]["coins"]
+    assert proof["payload"]["published_at"].startswith(item.published_at.date().isoformat())
+
+    # An edit of that article: one changed event, no new one.
+    edited_since = datetime.now(UTC)
+    _retitle(fixture_server, item.native_id, "Binance Will Delist Event Proof (EVP) (updated)")
+    ingest(sources=["binance"], warehouse=str(warehouse))
+
+    def changed() -> list[dict[str, Any]]:
+        return events(on_server, "exnews.article.changed", edited_since)
+
+    wait_for(changed, 60, "a changed event")
+    time.sleep(2)
+    assert [event["resource"]["prefect.resource.id"] for event in changed()] == [
+        proof["resource"]["prefect.resource.id"]
+    ]
+    assert events(on_server, "exnews.article.new", edited_since) == []
