@@ -50,10 +50,11 @@ CHECK_SECONDS = 0.5
 
 
 def stored_ids(root: Path) -> set[str]:
-    """Native ids in every ``articles`` file (snapshot and delta) a reader would see."""
-    files = str(root / "articles" / "**" / "*.parquet")
-    if not any((root / "articles").rglob("*.parquet")):
+    """Binance's native ids in every ``articles`` file (snapshot and delta) a reader sees."""
+    folder = root / "articles" / "source=binance"
+    if not any(folder.rglob("*.parquet")):
         return set()
+    files = str(folder / "**" / "*.parquet")
     rows = duckdb.sql(f"select distinct native_id from read_parquet('{files}', union_by_name=true)")
     return {native_id for (native_id,) in rows.fetchall()}
 

@@ -7,11 +7,9 @@ ingest against the fixture server, a local webhook receiver on 127.0.0.1.
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,9 @@ import httpx
 import pytest
 
 from flows.serve import PrefectStack, prefect_server
+from tests.faults.harness import wait_for
 from tests.fixture_server import FixtureServer, Route, publish_binance
+from tests.flows.webhook_receiver import Receiver, receiving
 from warehouse import connect
 
 pytestmark = pytest.mark.prefect
@@ -42,52 +42,10 @@ def on_server(prefect_api: PrefectStack) -> Iterator[str]:
         yield prefect_api.api_url
 
 
-class _Receiver(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Hook)
-        self.posts: list[dict[str, Any]] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/hook"
-
-
-class _Hook(BaseHTTPRequestHandler):
-    """HTTP/1.1 as real webhook endpoints speak it: Prefect's client keeps connections open."""
-
-    server: _Receiver
-    protocol_version = "HTTP/1.1"
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.server.posts.append(json.loads(body))
-        self.send_response(204)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet."""
-
-
 @pytest.fixture
-def receiver() -> Iterator[_Receiver]:
-    server = _Receiver()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+def receiver() -> Iterator[Receiver]:
+    with receiving() as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no {what} after {timeout:.0f} s")
-        time.sleep(0.5)
 
 
 def titles(root: Path, categories: tuple[str, ...]) -> set[str]:
@@ -114,7 +72,7 @@ def events(api_url: str, name: str, since: datetime) -> list[dict[str, Any]]:
 
 
 def test_new_listings_reach_a_webhook_through_the_shipped_automation(
-    on_server: str, receiver: _Receiver, fixture_server: FixtureServer, warehouse: Path
+    on_server: str, receiver: Receiver, fixture_server: FixtureServer, warehouse: Path
 ):
     from flows.events import create_notify_automation
     from flows.ingest import ingest
@@ -124,12 +82,9 @@ def test_new_listings_reach_a_webhook_through_the_shipped_automation(
     expected = titles(warehouse, NOTIFIED)
     assert expected and titles(warehouse, ("maintenance", "other", "product")), "fixtures changed"
 
-    def posted() -> set[str]:
-        return {post["article"]["title"] for post in receiver.posts}
-
-    wait_for(lambda: posted() >= expected, 120, f"webhook posts for {len(expected)} articles")
+    wait_for(lambda: set(receiver.titles()) >= expected, 120, f"{len(expected)} posts", 0.5)
     time.sleep(3)  # anything posted late would be too much
-    assert posted() == expected
+    assert set(receiver.titles()) == expected
     assert {post["article"]["category"] for post in receiver.posts} <= set(NOTIFIED)
     assert len(receiver.posts) == len(expected)  # each once
     first = receiver.posts[0]
@@ -139,9 +94,9 @@ def test_new_listings_reach_a_webhook_through_the_shipped_automation(
     receiver.posts.clear()
     new = publish_binance(fixture_server, "Binance Will List Webhook Proof (WHP)")
     ingest(sources=["binance"], warehouse=str(warehouse))
-    wait_for(lambda: receiver.posts, 120, "a webhook post for the new listing")
+    wait_for(lambda: receiver.posts, 120, "a webhook post for the new listing", 0.5)
     time.sleep(3)
-    assert [post["article"]["title"] for post in receiver.posts] == [new.title]
+    assert receiver.titles() == [new.title]
     assert "WHP" in receiver.posts[0]["article"]["coins"]
 
 
@@ -165,7 +120,7 @@ def test_each_run_emits_one_new_event_per_new_article_and_one_changed_per_edit(
     def new_events() -> list[dict[str, Any]]:
         return events(on_server, "exnews.article.new", since)
 
-    wait_for(lambda: len(new_events()) >= len(stored), 60, "an event per new article")
+    wait_for(lambda: len(new_events()) >= len(stored), 60, "an event per new article", 1)
     emitted = new_events()
     ids = [event["resource"]["prefect.resource.id"] for event in emitted]
     assert sorted(ids) == sorted(f"exnews.article.{article_id}" for article_id in stored)
@@ -183,7 +138,7 @@ def test_each_run_emits_one_new_event_per_new_article_and_one_changed_per_edit(
     def changed() -> list[dict[str, Any]]:
         return events(on_server, "exnews.article.changed", edited_since)
 
-    wait_for(changed, 60, "a changed event")
+    wait_for(changed, 60, "a changed event", 1)
     time.sleep(2)
     assert [event["resource"]["prefect.resource.id"] for event in changed()] == [
         proof["resource"]["prefect.resource.id"]

@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -19,19 +18,12 @@ import pytest
 
 from flows.watch import STOP_SECONDS, watched_sources
 from spiders.registry import spider_class
+from tests.faults.harness import wait_for
 from tests.fixture_server import FixtureServer, Publication, crawl_environment, publish_binance
 from warehouse import connect
 
 EXNEWS = Path(sys.executable).with_name("exnews")
 INTERVAL = 3
-
-
-def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no {what} after {timeout:.0f} s")
-        time.sleep(0.3)
 
 
 def scalar(root: Path, query: str, *parameters: object) -> object:
@@ -82,12 +74,13 @@ def test_watch_lands_an_item_published_while_it_runs_and_stops_clean(
             ),
             180,
             "two watch polls",
+            0.5,
         )
         assert child.poll() is None, out.read_text()
         before = scalar(warehouse, "select count(*) from articles")
         item = publish_binance(fixture_server, "Binance Will List Watch Proof (WPF)")
         published = time.monotonic()
-        wait_for(lambda: landed(warehouse, item), 60, "the published item in articles")
+        wait_for(lambda: landed(warehouse, item), 60, "the published item in articles", 0.5)
         print(f"landed {time.monotonic() - published:.1f} s after publishing")
         assert scalar(warehouse, "select count(*) from articles") == before + 1
         category = scalar(
