@@ -33,6 +33,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import psutil
 
 from flows.serve import prefect_server, prefect_stack, start_deployment
 from tests.faults.harness import EXPECTED
@@ -102,9 +103,20 @@ def measure(
     return seconds
 
 
+def watch_memory(child: subprocess.Popen[bytes], root: Path) -> str:
+    """The watch process's resident memory and how many polls it has made so far."""
+    rss = psutil.Process(child.pid).memory_info().rss / 2**20
+    files = str(root / "runs" / "**" / "*.parquet")
+    polls = duckdb.sql(
+        f"select count(*) from read_parquet('{files}', union_by_name=true) where flow = 'watch'"
+    ).fetchone()
+    return f"{rss:.0f} MiB after {polls[0] if polls else 0} polls"
+
+
 @contextmanager
 def watching(server: FixtureServer, root: Path, interval: float | None) -> Iterator[None]:
-    """``exnews watch --sources binance`` against its own Prefect server, until SIGINT."""
+    """``exnews watch --sources binance`` against its own Prefect server, until SIGINT; its
+    memory once the fixtures landed and at the end (a watch must not grow with time)."""
     with prefect_server(root.parent / "prefect") as prefect:
         env = {**os.environ, **crawl_environment(server), "PREFECT_API_URL": prefect.api_url}
         command = [str(EXNEWS), "watch", "--sources", "binance", "--warehouse", str(root)]
@@ -115,7 +127,10 @@ def watching(server: FixtureServer, root: Path, interval: float | None) -> Itera
                 command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
         try:
+            wait_until(lambda: len(stored_ids(root)) >= EXPECTED["articles"], 900, "fixtures")
+            print(f"watch memory: {watch_memory(child, root)}", flush=True)
             yield
+            print(f"watch memory: {watch_memory(child, root)}", flush=True)
         finally:
             os.killpg(child.pid, signal.SIGINT)
             child.wait(timeout=60)

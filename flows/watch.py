@@ -39,16 +39,17 @@ from spiders.registry import source_names, spider_class
 from warehouse.layout import warehouse_root
 from warehouse.state import newest_published_at
 
-# Seconds between two polls of a source (start to start), well inside what each exchange
-# states: a poll is one list request per feed section plus the details of the look-back
-# window, sent one at a time per host by the spiders' polite settings.
+# Seconds between two polls of a source (start to start), far inside what each exchange
+# states (../shared/reference/exchange-feeds.md): a poll is one list request per feed
+# section plus the details of the look-back window, sent one at a time per host by the
+# spiders' polite settings, so a few requests a poll, a fraction of a request a second.
 POLL_SECONDS: dict[str, float] = {
-    "binance": 30,  # bapi limits undocumented; 8 catalogs a poll, ~0.3 requests/s
+    "binance": 30,  # bapi: undocumented; scrapers pause 1.2 s between requests
     "okx": 30,  # 5 requests / 2 s per IP
-    "bybit": 30,  # 600 requests / 5 s per IP
+    "bybit": 30,  # V5 public: 600 requests / 5 s per IP
     "kucoin": 30,  # public pool, weight 20 a call
-    "bitget": 30,  # 20 requests / s per IP (public)
-    "gate_announcements": 30,  # unstated; Gate's public 200 requests / 10 s
+    "bitget": 30,  # 20 requests / 1 s per IP
+    "gate_announcements": 30,  # not stated (Gate's generic public limits apply)
 }
 WATCH_FEED = "announcements"  # the fast feeds: listings, delistings, notices
 DEFAULT_LOOKBACK_HOURS = 2.0  # an edit within this of the newest item is seen as a change

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -54,9 +55,19 @@ def test_the_default_sources_are_the_announcement_feeds():
     assert not {"gate_square", "gate_news", "coinbase", "kraken"} & set(chosen)
 
 
-@pytest.mark.parametrize(("how", "code"), [("SIGINT to the group", 130), ("SIGTERM to watch", 0)])
+def ctrl_c(process: subprocess.Popen) -> None:
+    """What a terminal's Ctrl-C does: SIGINT to the whole process group."""
+    os.killpg(process.pid, signal.SIGINT)
+
+
+def service_stop(process: subprocess.Popen) -> None:
+    """What systemd or Docker does: SIGTERM to the main process only."""
+    process.send_signal(signal.SIGTERM)
+
+
+@pytest.mark.parametrize(("stop", "code"), [(ctrl_c, 130), (service_stop, 0)])
 def test_watch_lands_an_item_published_while_it_runs_and_stops_clean(
-    how: str,
+    stop: Callable[[subprocess.Popen], None],
     code: int,
     tmp_path: Path,
     warehouse: Path,
@@ -90,10 +101,7 @@ def test_watch_lands_an_item_published_while_it_runs_and_stops_clean(
 
         tree = [psutil.Process(child.pid), *psutil.Process(child.pid).children(recursive=True)]
         signalled = time.monotonic()
-        if how == "SIGTERM to watch":
-            child.send_signal(signal.SIGTERM)
-        else:
-            os.killpg(child.pid, signal.SIGINT)
+        stop(child)
         child.wait(timeout=STOP_SECONDS + 10)
         wait_for(
             lambda: not any(process.is_running() for process in tree), 10, "every process gone"
