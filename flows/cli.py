@@ -301,6 +301,25 @@ def _serve_workers(api_url: str, home: Path, workers: int, worker_limit: int | N
         _until_stopped()
 
 
+def _serve_extras(api_url: str, watch: bool, notify_webhook: str | None) -> None:
+    """What ``serve --watch`` and ``--notify-webhook`` add to a running stack."""
+    from flows.serve import start_deployment
+
+    if notify_webhook:
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        from flows.events import create_notify_automation
+
+        with temporary_settings(updates={PREFECT_API_URL: api_url}):
+            automation_id = create_notify_automation(notify_webhook)
+        console.print(
+            f"new listings and delistings go to {notify_webhook} (automation {automation_id})"
+        )
+    if watch:
+        flow_run_id = start_deployment(api_url, "watch", "watch")
+        console.print(f"watch started (flow run {flow_run_id})")
+
+
 @app.command()
 def serve(
     port: Annotated[int, typer.Option(help="Port of the Prefect server and UI")] = 4200,
@@ -331,6 +350,16 @@ def serve(
         str | None,
         typer.Option(envvar="PREFECT_API_URL", help="With --worker-only: http://SERVER:4200/api"),
     ] = None,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Start the watch deployment (exnews watch) too")
+    ] = False,
+    notify_webhook: Annotated[
+        str | None,
+        typer.Option(
+            help="POST new listings and delistings to this URL (a Prefect Automation, "
+            "automations/new-listing-webhook.yaml)"
+        ),
+    ] = None,
 ) -> None:
     """Prefect server + work pool + deployments + workers, until Ctrl-C or SIGTERM."""
     from flows.serve import StopSignal, prefect_stack, stop_on_signals
@@ -352,14 +381,91 @@ def serve(
                     console.print(f"[green]UI:[/green] {stack.ui_url}  (API {stack.api_url})")
                     console.print(
                         f"deployments: ingest (cron {ingest_cron}), backfill, backfill-chunk, "
-                        f"reprocess, compact; {workers} worker(s); logs in {home_path}"
+                        f"reprocess, compact, watch; {workers} worker(s); logs in {home_path}"
                     )
+                    _serve_extras(stack.api_url, watch, notify_webhook)
                     console.print("Ctrl-C or SIGTERM cancels running flow runs, stops everything.")
                     _until_stopped()
     except StopSignal as stop:
         console.print(f"stopped ({stop}).")
     except RuntimeError as error:
         raise _fail(f"error: {error} (logs in {home_path})") from error
+
+
+def _watch_view() -> Any:
+    """The status line of ``exnews watch``: one line per source, refreshed every second."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from flows.watch import BOARD
+
+    since = BOARD.started_at.strftime("%H:%M:%S UTC")
+    header = Text(f"exnews watch since {since}; Ctrl-C or SIGTERM stops", style="bold")
+    return Group(header, *(Text(line) for line in BOARD.lines()))
+
+
+def _watch_until_stopped(
+    sources: list[str] | None, interval: float | None, lookback_hours: float, warehouse: str | None
+) -> str | None:
+    """Run the watch flow under a status line; the name of the signal that stopped it."""
+    from rich.live import Live
+
+    from flows.watch import watch as watch_flow
+
+    with Live(get_renderable=_watch_view, console=console, refresh_per_second=1):
+        result = watch_flow(
+            sources=sources, interval=interval, lookback_hours=lookback_hours, warehouse=warehouse
+        )
+    from prefect.events.worker import EventsWorker
+
+    EventsWorker.drain_all(timeout=10)  # the last events out before the server stops
+    return result["stopped_by"]
+
+
+@app.command()
+def watch(
+    sources: Annotated[
+        str | None,
+        typer.Option(
+            "--sources", "-s", help="Comma-separated source keys (default: the announcement feeds)"
+        ),
+    ] = None,
+    interval: Annotated[
+        float | None,
+        typer.Option(min=1, help="Seconds between polls of each source [default: per source]"),
+    ] = None,
+    lookback_hours: Annotated[
+        float, typer.Option(help="Re-read this much before the newest stored item")
+    ] = 2.0,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Poll the fast feeds (listings, delistings, notices) until Ctrl-C or SIGTERM; each new
+    or changed article lands within seconds of a poll and emits a Prefect event."""
+    import signal
+
+    from flows.serve import StopSignal, prefect_server, stop_on_signals
+
+    _use_warehouse(warehouse)
+    chosen = _split(sources)
+    _prefect_defaults()
+    stopped_by = None
+    try:
+        with stop_on_signals():
+            if os.environ.get("PREFECT_API_URL"):
+                stopped_by = _watch_until_stopped(chosen, interval, lookback_hours, warehouse)
+            else:  # a server of our own, out of reach of the terminal's Ctrl-C
+                home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect"))
+                console.print(f"starting a Prefect server (home {home}) ...")
+                with prefect_server(home) as server:
+                    console.print(f"Prefect UI: {server.ui_url}")
+                    os.environ["PREFECT_API_URL"] = server.api_url  # prefect is not imported yet
+                    stopped_by = _watch_until_stopped(chosen, interval, lookback_hours, warehouse)
+    except StopSignal as stop:  # before the flow run began or after it ended
+        stopped_by = stopped_by or signal.Signals(stop.signum).name
+    except RuntimeError as error:  # the server did not start
+        raise _fail(f"error: {error}") from error
+    console.print(f"exnews watch stopped ({stopped_by}).")
+    raise typer.Exit(130 if stopped_by == "SIGINT" else 0)
 
 
 @app.command()

@@ -72,16 +72,27 @@ def process_run(
 
 
 def run_source(
-    flow_name: str, source: str, root: Path, window: Window, max_pages: int | None, fetch: bool
+    flow_name: str,
+    source: str,
+    root: Path,
+    window: Window,
+    max_pages: int | None,
+    fetch: bool,
+    tracked: bool = True,
 ) -> SourceRun:
     """Crawl (when ``fetch``), process and record one source; failures land in the report.
 
     Only an incremental ``ingest`` judges staleness: it belongs to the source, not to a window.
+    ``tracked`` False runs the steps as plain calls, not task runs: a flow run keeps every
+    task result it saw, which a flow that polls for days (``watch``) cannot afford.
     """
+    crawl_step, process_step = (
+        (crawl_source, process_run) if tracked else (crawl_source.fn, process_run.fn)
+    )
     run_id = uuid.uuid4().hex
     started_at = datetime.now(UTC)
-    crawl = crawl_source(source, run_id, root, window, max_pages) if fetch else None
-    processed = process_run(source, run_id, root, window, started_at if fetch else None)
+    crawl = crawl_step(source, run_id, root, window, max_pages) if fetch else None
+    processed = process_step(source, run_id, root, window, started_at if fetch else None)
     finished_at = datetime.now(UTC)
     stale_by = None
     if flow_name == "ingest":  # a backfill or reprocess window is old on purpose

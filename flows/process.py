@@ -14,6 +14,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from flows.events import OUTCOMES, emit_article_events
 from transform import Article, Page, parse_page
 from transform.fingerprint import pick_story
 from transform.limits import LimitError
@@ -114,6 +115,19 @@ def _version(article: Article, run_id: str, stories: list[tuple[str, str]]) -> A
     )
 
 
+def _news(
+    batch: UpsertResult, versions: list[ArticleVersion], earlier: UpsertResult
+) -> list[tuple[str, dict[str, Any]]]:
+    """The batch's new and changed articles with their rows, each once, none this run told."""
+    news: dict[str, tuple[str, dict[str, Any]]] = {}
+    for version in versions:
+        article_id = version.row["article_id"]
+        outcome = batch.outcomes.get(article_id)
+        if outcome in OUTCOMES and article_id not in earlier.outcomes:
+            news.setdefault(article_id, (outcome, version.row))
+    return list(news.values())
+
+
 def process_pages(
     root: Path,
     source: str,
@@ -148,6 +162,8 @@ def process_pages(
                 if article.limits
             ]
         write_rows(root, TABLES["quarantine"], failures)
-        result.outcomes.merge(upsert_articles(root, source, versions))
+        outcomes = upsert_articles(root, source, versions)
+        emit_article_events(_news(outcomes, versions, result.outcomes))
+        result.outcomes.merge(outcomes)
         result.quarantined += len(failures)
     return result

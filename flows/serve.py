@@ -23,13 +23,14 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import IO, Any
 
 import psutil
 
@@ -157,11 +158,21 @@ def stop_on_signals() -> AbstractContextManager[None]:
     return _stop_signals_handled(_raise_stop)
 
 
+def ignore_stop_signals() -> AbstractContextManager[None]:
+    """While stopping: a second Ctrl-C, or SIGTERM after SIGINT, must not cut the stop short."""
+    return _stop_signals_handled(signal.SIG_IGN)
+
+
 def _api(url: str, body: object, timeout: float) -> Any:
     request = urllib.request.Request(
         url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
     )
     with urllib.request.urlopen(request, timeout=timeout) as answer:
+        return json.loads(answer.read())
+
+
+def _get(url: str, timeout: float) -> Any:
+    with urllib.request.urlopen(url, timeout=timeout) as answer:
         return json.loads(answer.read())
 
 
@@ -225,8 +236,7 @@ def stop_stack(
     workers' runs are not theirs to cancel.
     """
     started = time.monotonic()
-    # A second Ctrl-C, or SIGTERM after SIGINT, must not cut the stop short.
-    with _stop_signals_handled(signal.SIG_IGN):
+    with ignore_stop_signals():
         trees = [p for worker in workers for p in process_tree(worker)]
         if api_url is not None:
             cancel_flow_runs(api_url, deadline=started + 3)
@@ -273,6 +283,55 @@ def start_workers(
         yield workers
 
 
+def _start_server(
+    env: dict[str, str], log: IO[bytes], host: str = "127.0.0.1"
+) -> subprocess.Popen[bytes]:
+    """``prefect server start`` in its own session: a terminal's Ctrl-C does not reach it."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", host,
+         "--port", env["PREFECT_SERVER_API_PORT"]],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+
+
+@contextmanager
+def prefect_server(home: Path, port: int | None = None) -> Iterator[PrefectStack]:
+    """A Prefect server alone (API and UI), stopped on exit.
+
+    For a command that runs its flows in this process and outlives a Ctrl-C (``exnews
+    watch``): Prefect's own ephemeral server shares the terminal's process group, dies with
+    the first Ctrl-C, and the flow run can then never report how it ended.
+    """
+    port = port or free_port()
+    env = stack_environment(home, port, DEFAULT_INGEST_CRON)
+    home.mkdir(parents=True, exist_ok=True)
+    api_url = env["PREFECT_API_URL"]
+    with (home / "server.log").open("wb") as server_log:
+        server = _start_server(env, server_log)
+        try:
+            _wait_healthy(api_url, server, timeout=120)
+            yield PrefectStack(api_url, f"http://127.0.0.1:{port}", env)
+        finally:
+            stop_stack(server, [], api_url)
+
+
+def start_deployment(api_url: str, flow: str, name: str, tries: int = 20) -> str:
+    """A flow run of a deployment (``exnews serve --watch`` starts ``watch`` this way).
+
+    Right after deploying, SQLite may still be busy and answer 503: that is retried.
+    """
+    deployment = _get(f"{api_url}/deployments/name/{flow}/{name}", timeout=30)
+    url = f"{api_url}/deployments/{deployment['id']}/create_flow_run"
+    for _ in range(tries):
+        try:
+            return str(_api(url, {}, timeout=30)["id"])
+        except urllib.error.HTTPError as error:
+            if error.code != 503:
+                raise
+            time.sleep(1)
+    raise RuntimeError(f"the Prefect server stayed busy: no {flow}/{name} run in {tries} tries")
+
+
 @contextmanager
 def prefect_stack(
     home: Path,
@@ -295,11 +354,7 @@ def prefect_stack(
     logs.mkdir(parents=True, exist_ok=True)
     api_url = env["PREFECT_API_URL"]
     with (logs / "server.log").open("wb") as server_log, ExitStack() as started:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "prefect", "server", "start", "--host", host,
-             "--port", str(port)],
-            env=env, stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+        server = _start_server(env, server_log, host)
         running: list[subprocess.Popen[bytes]] = []
         try:
             _wait_healthy(api_url, server, timeout=120)

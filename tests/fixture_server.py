@@ -14,10 +14,12 @@ import socket
 import struct
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Literal
@@ -210,6 +212,77 @@ def serve(routes: list[Route], port: int = 0) -> Iterator[FixtureServer]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+# --- Publishing while a crawler watches ---------------------------------------------------
+# ``exnews watch``'s tests and bench/freshness.py need an item that appears at a known
+# moment: :func:`publish_binance` adds one to a running server, list entry and detail page.
+
+BINANCE_CMS = "/bapi/composite/v1/public/cms/article"
+
+
+@dataclass(frozen=True)
+class Publication:
+    """An item published on the fixture server: its feed id, title and publish time."""
+
+    native_id: str
+    title: str
+    published_at: datetime
+
+
+def _first_list_page(server: FixtureServer, catalog_id: int) -> Route:
+    return next(
+        route
+        for route in server.routes
+        if route.path == f"{BINANCE_CMS}/list/query"
+        and route.query.get("catalogId") == str(catalog_id)
+        and route.query.get("pageNo") == "1"
+    )
+
+
+def publish_binance(
+    server: FixtureServer, title: str, catalog_id: int = 48, published_at: datetime | None = None
+) -> Publication:
+    """A new Binance announcement, visible from this call on: a detail page of its own, then
+    the first entry of its catalog's first list page (so no crawler sees one without the
+    other). The list page's validators, if any, go with its old body."""
+    published_at = published_at or datetime.now(UTC)
+    code = uuid.uuid4().hex
+    released = int(published_at.timestamp() * 1000)
+    text = f"{title}. Deposits open now; trading starts in one hour."
+    detail = {
+        "code": "000000",
+        "data": {
+            "code": code,
+            "title": title,
+            "publishDate": released,
+            "firstCatalogId": catalog_id,
+            "body": json.dumps(
+                {"node": "root", "child": [
+                    {"node": "element", "tag": "p", "child": [{"node": "text", "text": text}]}
+                ]}
+            ),
+        },
+        "success": True,
+    }  # fmt: skip
+    server.routes.append(
+        Route(
+            host="www.binance.com",
+            path=f"{BINANCE_CMS}/detail/query",
+            query={"articleCode": code},
+            body=json.dumps(detail).encode(),
+        )
+    )
+    listing = _first_list_page(server, catalog_id)
+    page = json.loads(listing.body)
+    catalog = page["data"]["catalogs"][0]
+    entry = {"id": released, "code": code, "title": title, "type": 1, "releaseDate": released}
+    catalog["articles"].insert(0, entry)
+    catalog["total"] += 1
+    stale = {"etag", "last-modified"}
+    listing.headers = {k: v for k, v in listing.headers.items() if k.lower() not in stale}
+    listing.body = json.dumps(page).encode()
+    return Publication(code, title, published_at)
 
 
 def main() -> None:

@@ -51,9 +51,11 @@ def wait_for(predicate: Callable[[], object], timeout: float, what: str) -> obje
     raise AssertionError(f"no {what} after {timeout:.0f} s")
 
 
-def start_serve(place: Path, fixtures: FixtureServer) -> tuple[subprocess.Popen[bytes], str]:
-    """``exnews serve`` as a terminal or a service manager starts it, in its own session;
-    returns once it says it is up (deployed, worker started)."""
+def start_serve(
+    place: Path, fixtures: FixtureServer, *options: str
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``exnews serve [options]`` as a terminal or a service manager starts it, in its own
+    session; returns once it says it is up (deployed, worker started)."""
     port = free_port()
     env = {
         **os.environ,
@@ -65,12 +67,12 @@ def start_serve(place: Path, fixtures: FixtureServer) -> tuple[subprocess.Popen[
     with output.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "flows", "serve", "--port", str(port), "--home",
-             str(place / "prefect"), "--ingest-cron", "0 0 1 1 *"],  # no ingest meanwhile
+             str(place / "prefect"), "--ingest-cron", "0 0 1 1 *", *options],  # no ingest
             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
 
     def up() -> bool:
-        return process.poll() is not None or "UI:" in output.read_text()
+        return process.poll() is not None or "Ctrl-C or SIGTERM" in output.read_text()
 
     wait_for(up, 180, "exnews serve up")
     assert process.poll() is None, output.read_text()
