@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from flows.ingest import backfill, month_chunks
 from flows.serve import PROJECT, free_port, prefect_stack, process_tree
 from tests.fixture_server import load_routes, serve
 from tests.flows.test_deployments import deployment_id, start_run, wait_final
+from tests.flows.test_ingest import fixture_articles
 from warehouse import connect
 
 START, END = "2026-09-01", "2026-12-01"  # every binance fixture article: three month chunks
@@ -175,13 +177,20 @@ def stored_versions(warehouse: Path) -> list[tuple[str, str, int]]:
     ).fetchall()
 
 
-@pytest.mark.prefect
-def test_a_parallel_backfill_runs_its_chunks_on_two_workers_of_a_postgres_server(
-    tmp_path: Path,
-):
+@dataclass(frozen=True)
+class Cluster:
+    """The server on PostgreSQL and two workers, one of them joined as another machine."""
+
+    client: httpx.Client
+    binaries: Path
+    port: int  # PostgreSQL's
+    warehouse: Path  # what the workers write unless a run names another
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     binaries = postgres_binaries()
-    shared, peer = tmp_path / "warehouse", tmp_path / "peer-warehouse"
-    window = {"sources": ["binance"], "start": START, "end": END}
+    place = tmp_path_factory.mktemp("cluster")
     with (
         postgres(binaries) as (database_url, port),
         serve(load_routes()) as fixtures,
@@ -189,35 +198,45 @@ def test_a_parallel_backfill_runs_its_chunks_on_two_workers_of_a_postgres_server
     ):
         patch.setenv("EXNEWS_CONNECT_TO", f"*={fixtures.base_url}")
         patch.setenv("EXNEWS_DOWNLOAD_DELAY", "0")
-        patch.setenv("EXNEWS_WAREHOUSE", str(shared))
-        logs = tmp_path / "first-machine"
+        patch.setenv("EXNEWS_WAREHOUSE", str(place / "warehouse"))
+        # Two runs at most per worker: three at once cannot all go to one of them.
         with (
             prefect_stack(
-                logs, ingest_cron=NEVER, database_url=database_url, worker_limit=2
+                place / "first-machine", ingest_cron=NEVER, database_url=database_url,
+                worker_limit=2,
             ) as stack,
-            joined_worker(stack.api_url, tmp_path / "second-machine"),
+            joined_worker(stack.api_url, place / "second-machine"),
             httpx.Client(base_url=stack.api_url, timeout=30) as client,
-        ):
-            parent_id = start_run(client, "backfill", "backfill", {**window, "parallel_chunks": 3})
-            parent = wait_final(client, parent_id, timeout=600)
-            chunks = chunk_runs(client)
-            pull_steps = client.get(f"/deployments/{chunks[0]['deployment_id']}").json()[
-                "pull_steps"
-            ]
-            # The default, in turn on one worker, into a warehouse of its own: the peer.
-            sequential = start_run(
-                client, "backfill", "backfill", {**window, "warehouse": str(peer)}
-            )
-            peer_run = wait_final(client, sequential, timeout=600)
-            ran = executions(client, [run["id"] for run in chunks])
-            reports = [report(client, run_id) for run_id in (parent_id, sequential)]
-            in_postgres = psql(
-                binaries, port, f"select state_type from flow_run where id = '{parent_id}'"
-            )
+        ):  # fmt: skip
+            yield Cluster(client, binaries, port, place / "warehouse")
+
+
+def articles_once(warehouse: Path) -> list[str]:
+    """The native ids the ``articles`` view shows, after checking none shows twice."""
+    rows = connect(warehouse).execute("select article_id, native_id from articles").fetchall()
+    assert len({article_id for article_id, _ in rows}) == len(rows), "an article shows twice"
+    return sorted(native_id for _, native_id in rows)
+
+
+@pytest.mark.prefect
+def test_a_parallel_backfill_runs_its_chunks_on_two_workers_of_a_postgres_server(
+    cluster: Cluster, tmp_path: Path
+):
+    client, peer = cluster.client, tmp_path / "peer-warehouse"
+    window = {"sources": ["binance"], "start": START, "end": END}
+    parent_id = start_run(client, "backfill", "backfill", {**window, "parallel_chunks": 3})
+    parent = wait_final(client, parent_id, timeout=600)
+    chunks = chunk_runs(client)
+    pull_steps = client.get(f"/deployments/{chunks[0]['deployment_id']}").json()["pull_steps"]
+    # The default, in turn on one worker, into a warehouse of its own: the peer.
+    sequential = start_run(client, "backfill", "backfill", {**window, "warehouse": str(peer)})
+    peer_run = wait_final(client, sequential, timeout=600)
+    ran = executions(client, [run["id"] for run in chunks])
+    reports = [report(client, run_id) for run_id in (parent_id, sequential)]
+    query = f"select state_type from flow_run where id = '{parent_id}'"
+    in_postgres = psql(cluster.binaries, cluster.port, query)
 
     assert parent["state_type"] == "COMPLETED", parent["state"]
-    # Nothing of this machine's layout is stored: each worker runs its own checkout.
-    assert str(PROJECT) not in json.dumps(pull_steps), pull_steps
     OUTPUT.mkdir(parents=True, exist_ok=True)  # a record, not a bar: timings are for bench/
     (OUTPUT / "postgres-workers.txt").write_text(
         f"parallel_chunks 3 on two workers: {wall_seconds(parent):.1f} s; "
@@ -225,6 +244,8 @@ def test_a_parallel_backfill_runs_its_chunks_on_two_workers_of_a_postgres_server
     )
     assert peer_run["state_type"] == "COMPLETED", peer_run["state"]
     assert in_postgres == "COMPLETED"
+    # Nothing of this machine's layout is stored: each worker runs its own checkout.
+    assert str(PROJECT) not in json.dumps(pull_steps), pull_steps
     expected_chunks = month_chunks(date.fromisoformat(START), date.fromisoformat(END))
     assert sorted(run["parameters"]["start"] for run in chunks) == [
         str(start) for start, _ in expected_chunks
@@ -238,20 +259,41 @@ def test_a_parallel_backfill_runs_its_chunks_on_two_workers_of_a_postgres_server
     new = [sum(row["items_new"] for row in rows) for rows in reports]
     assert new[0] == new[1] > 0, reports
 
-    landed = connect(shared).execute("select article_id from articles").fetchall()
-    expected = connect(peer).execute("select article_id from articles").fetchall()
-    assert expected
-    assert sorted(landed) == sorted(expected)
-    assert all(copies == 1 for _, _, copies in stored_versions(shared))
-    runs = (
-        connect(shared)
-        .execute(
-            "select window_start, status from runs where flow = 'backfill' order by window_start"
-        )
+    assert articles_once(cluster.warehouse) == articles_once(peer) == sorted(fixture_articles())
+    assert all(copies == 1 for _, _, copies in stored_versions(cluster.warehouse))
+    statuses = (
+        connect(cluster.warehouse)
+        .execute("select status from runs where flow = 'backfill'")
         .fetchall()
     )
-    assert len(runs) == len(expected_chunks)
-    assert all(status != "failed" for _, status in runs)
+    assert len(statuses) == len(expected_chunks)
+    assert ("failed",) not in statuses
+
+
+@pytest.mark.prefect
+def test_ingest_reprocess_compaction_and_a_chunk_at_once_on_two_workers(
+    cluster: Cluster, tmp_path: Path
+):
+    """Four writers on one warehouse at the same time, two per worker: nothing lost or
+    doubled. The reprocess rebuilds from what a first ingest stored."""
+    client, warehouse = cluster.client, str(tmp_path / "warehouse")
+    first = start_run(client, "ingest", "ingest", {"sources": ["binance"], "warehouse": warehouse})
+    assert wait_final(client, first)["state_type"] == "COMPLETED"
+    together = [
+        start_run(client, "ingest", "ingest", {"sources": ["binance"], "warehouse": warehouse}),
+        start_run(client, "reprocess", "reprocess",
+                  {"sources": ["binance"], "start": START, "end": END, "warehouse": warehouse}),
+        start_run(client, "compact", "compact", {"warehouse": warehouse}),
+        start_run(client, "backfill-chunk", "backfill-chunk",
+                  {"sources": ["binance"], "start": "2026-10-01", "end": "2026-11-01",
+                   "max_pages": 50, "warehouse": warehouse}),
+    ]  # fmt: skip
+    finals = [wait_final(client, run_id, timeout=600) for run_id in together]
+    ran = executions(client, together)
+
+    assert [run["state_type"] for run in finals] == ["COMPLETED"] * len(together), finals
+    assert len({worker for _, worker in ran}) == 2, f"all on one worker: {ran}"
+    assert articles_once(tmp_path / "warehouse") == sorted(fixture_articles())
 
 
 @pytest.mark.parametrize("parallel_chunks", [0, -1])
