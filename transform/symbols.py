@@ -120,9 +120,11 @@ def find_symbols(text: str) -> Symbols:
 
 # A Markdown link to an exchange's trading page: its last path segment is the pair
 # ("/zh/trade/YZY_USDT", "/futures/USDT/HOLO_USDT", "/trade-spot/btc-usdt", "/spot/BTCUSDT").
+# Quantifiers are bounded so that a run of unclosed links costs linear time.
 _TRADE_LINK = re.compile(
-    r"\]\((?P<url>https?://[^)\s]*?/(?i:[a-z-]*(?:trade|futures|spot|margin|swap)[a-z-]*)/"
-    r"(?:[^)\s?#]*/)?(?P<pair>[A-Za-z0-9]{2,30}(?:[_-][A-Za-z0-9]{2,10})?)/?)(?:[?#][^)\s]*)?\)"
+    r"\]\((?P<url>https?://[^)\s]{1,200}?/(?i:[a-z-]{0,20}(?:trade|futures|spot|margin|swap)"
+    r"[a-z-]{0,20})/(?:[^)\s?#]{1,100}/)?(?P<pair>[A-Za-z0-9]{2,30}(?:[_-][A-Za-z0-9]{2,10})?)"
+    r"/?)(?:[?#][^)\s]{0,300})?\)"
 )
 
 
