@@ -93,7 +93,7 @@ _KIND_WORDS = re.compile(
 )
 # How far a clause is read for the kind: to its end, at most this many characters.
 _KIND_REACH = 60
-_CLAUSE_END = re.compile(r"[。；;!！?？\n]|[.,，](?=\s)|，")
+_CLAUSE_END = re.compile(r"[。；;!！?？，\n]|[.,](?=\s)")
 
 
 @dataclass(frozen=True)
@@ -193,15 +193,9 @@ def pair_kind(text: str, start: int, end: int) -> str:
     if found is None:
         before = text[max(0, start - _KIND_REACH // 2) : start]
         clause_start = max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)
-        found = _last(_KIND_WORDS.finditer(before, clause_start))
+        nearest = list(_KIND_WORDS.finditer(before, clause_start))[-1:]
+        found = nearest[0] if nearest else None
     return found.lastgroup if found and found.lastgroup else "spot"
-
-
-def _last(matches: Iterator[re.Match[str]]) -> re.Match[str] | None:
-    found = None
-    for found in matches:  # noqa: B007 - the last one is wanted
-        pass
-    return found
 
 
 @cache
