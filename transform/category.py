@@ -54,6 +54,9 @@ CATEGORY_ORDER = (
 # characters; the rest (risk warnings, sign-up calls) is the same on every page.
 BODY_LEAD_PARAGRAPHS = 2
 BODY_LEAD_CHARS = 300
+# A title is read up to here: a "title" longer is a whole text on one line (a paste, a
+# post), and patterns with a clause between two words must stay linear on it.
+TITLE_CHARS = 500
 
 
 def category_from_title(title: str | None) -> str:
@@ -74,6 +77,7 @@ def _lead(body: str) -> str:
 def _first_category(text: str | None) -> str | None:
     if not text:
         return None
+    text = text[:TITLE_CHARS]
     for category, pattern in _patterns():
         if pattern.search(text):
             return category

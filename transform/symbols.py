@@ -93,7 +93,7 @@ _KIND_WORDS = re.compile(
 )
 # How far a clause is read for the kind: to its end, at most this many characters.
 _KIND_REACH = 60
-_CLAUSE_END = re.compile(r"[。；;!！?？\n]|[.,，](?=\s)|，")
+_CLAUSE_END = re.compile(r"[。；;!！?？，\n]|[.,](?=\s)")
 
 
 @dataclass(frozen=True)
@@ -120,9 +120,11 @@ def find_symbols(text: str) -> Symbols:
 
 # A Markdown link to an exchange's trading page: its last path segment is the pair
 # ("/zh/trade/YZY_USDT", "/futures/USDT/HOLO_USDT", "/trade-spot/btc-usdt", "/spot/BTCUSDT").
+# Quantifiers are bounded so that a run of unclosed links costs linear time.
 _TRADE_LINK = re.compile(
-    r"\]\((?P<url>https?://[^)\s]*?/(?i:[a-z-]*(?:trade|futures|spot|margin|swap)[a-z-]*)/"
-    r"(?:[^)\s?#]*/)?(?P<pair>[A-Za-z0-9]{2,30}(?:[_-][A-Za-z0-9]{2,10})?)/?)(?:[?#][^)\s]*)?\)"
+    r"\]\((?P<url>https?://[^)\s]{1,200}?/(?i:[a-z-]{0,20}(?:trade|futures|spot|margin|swap)"
+    r"[a-z-]{0,20})/(?:[^)\s?#]{1,100}/)?(?P<pair>[A-Za-z0-9]{2,30}(?:[_-][A-Za-z0-9]{2,10})?)"
+    r"/?)(?:[?#][^)\s]{0,300})?\)"
 )
 
 
@@ -191,15 +193,9 @@ def pair_kind(text: str, start: int, end: int) -> str:
     if found is None:
         before = text[max(0, start - _KIND_REACH // 2) : start]
         clause_start = max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)
-        found = _last(_KIND_WORDS.finditer(before, clause_start))
+        nearest = list(_KIND_WORDS.finditer(before, clause_start))[-1:]
+        found = nearest[0] if nearest else None
     return found.lastgroup if found and found.lastgroup else "spot"
-
-
-def _last(matches: Iterator[re.Match[str]]) -> re.Match[str] | None:
-    found = None
-    for found in matches:  # noqa: B007 - the last one is wanted
-        pass
-    return found
 
 
 @cache

@@ -121,6 +121,17 @@ def test_every_gate_figure_has_a_threshold() -> None:
     keys = {"body_f1_mean", "category_accuracy"}
     keys |= {f"{kind}_{measure}" for kind in MENTION_KINDS for measure in ("precision", "recall")}
     assert set(THRESHOLDS) == keys
+    assert set(LANGUAGE_THRESHOLDS) == {document.language for document in load_labels()}
+    for table in LANGUAGE_THRESHOLDS.values():
+        assert set(table) == {
+            "category_accuracy",
+            "listing_category_accuracy",
+            "base_coin_among_coins",
+            "pair_among_pairs",
+            "event_time_on_effective_date",
+            "coin_recall",
+            "pair_recall",
+        }
 
 
 # --------------------------------------------------------------------------- the labels

@@ -8,7 +8,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from transform.category import CATEGORY_ORDER, TAXONOMY, category_from_text, category_from_title
+from transform.category import (
+    CATEGORY_ORDER,
+    TAXONOMY,
+    TITLE_CHARS,
+    category_from_text,
+    category_from_title,
+)
 from transform.enrich import enrich
 from transform.model import Article
 
@@ -95,3 +101,10 @@ def test_enrich_fills_a_category_from_the_body_but_keeps_the_sources() -> None:
     assert enrich(Article(**fields, category="other")).category == "listing"
     assert enrich(Article(**fields, category=None)).category == "listing"
     assert enrich(Article(**fields, category="promotion")).category == "promotion"
+
+
+def test_a_title_is_read_up_to_its_reach() -> None:
+    """A "title" that is a whole text on one line is read only in its opening, so patterns
+    with a clause between two words stay linear on it."""
+    assert category_from_title("Binance Will Delist FOO") == "delisting"
+    assert category_from_title("x" * TITLE_CHARS + " Binance Will Delist FOO") == "other"
