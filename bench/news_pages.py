@@ -6,7 +6,7 @@ way news sites and blogs build them: a header menu, breadcrumbs, a sidebar of mo
 headlines, share buttons, a newsletter form, tags, an author box, related stories, reader
 comments, a cookie banner, a footer of links, inline scripts and styles, JSON-LD and
 OpenGraph metadata — around an article body of paragraphs, subheadings, lists, a table, a
-quote and a figure. Five site layouts, English and Chinese, 20 to 300 KB a page, seeded so
+quote and a figure. Five site layouts, English and Chinese, 37 to 177 KB a page, seeded so
 every run benchmarks the same pages. Each page comes with the text a reader sees as its
 body (:attr:`NewsPage.body_text`), so a run can also report body F1 as a sanity check.
 """

@@ -244,6 +244,7 @@ def _from_html(
 
 
 def _parsed(body: bytes) -> lxml.html.HtmlElement | None:
+    """The page's tree; None when lxml cannot read it (the extractor then says why)."""
     try:
         return parse_document(body)
     except PayloadError:

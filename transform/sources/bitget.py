@@ -69,7 +69,8 @@ def parse_detail(page: Page) -> Article:
     entry = {"annId": page.native_id, "annUrl": page.url, **(page.context_value("entry") or {})}
     if not entry["annId"]:
         raise PayloadError("detail page without its announcement id")
-    data = script_json(parse_document(page.body), "__NEXT_DATA__")
+    document = parse_document(page.body)
+    data = script_json(document, "__NEXT_DATA__")
     props = data.get("props") if isinstance(data, dict) else None
     page_props = props.get("pageProps") if isinstance(props, dict) else None
     details = page_props.get("details") if isinstance(page_props, dict) else None
@@ -78,7 +79,7 @@ def parse_detail(page: Page) -> Article:
         body = render_html(details["content"])
         title = details.get("title") or entry.get("annTitle")
     else:
-        extracted = extract_article(page.body, page.url)
+        extracted = extract_article(document, page.url)
         body = RenderedBody(extracted.body_text, extracted.body_markdown)
         title = entry.get("annTitle") or extracted.metadata.title
         published_at = published_at or extracted.metadata.published_at

@@ -137,7 +137,7 @@ def parse_detail(page: Page) -> Article:
     document = parse_document(page.body)
     if not document.xpath(_ARTICLE_XPATH):
         raise PayloadError("not a news article page (no NewsArticle, og:type article, <article>)")
-    extracted = extract_article(page.body, page.url)
+    extracted = extract_article(document, page.url)
     metadata = extracted.metadata
     markdown = _without_trailer(extracted.body_markdown)
     text = markdown_text(markdown)
