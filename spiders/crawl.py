@@ -19,13 +19,17 @@ import argparse
 import ctypes
 import json
 import multiprocessing
+import multiprocessing.connection
 import os
 import pkgutil
 import signal
 import sys
 import tempfile
+import threading
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import cache
+from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
@@ -51,8 +55,22 @@ PRELOAD = [
         for module in pkgutil.iter_modules(spiders.sources.__path__)
     ),
 ]
-_FORK_SERVER = multiprocessing.get_context("forkserver")
-_FORK_SERVER.set_forkserver_preload(PRELOAD)
+
+
+@cache
+def _fork_server() -> ForkServerContext:
+    """The fork server, told what to preload before its first crawl starts it.
+
+    multiprocessing runs the starting process's main module again in every child (a script
+    by its path, ``python -m prefect.engine`` by its name, as Prefect starts a flow run);
+    preloaded, that costs nothing per crawl. Main modules must guard their entry point
+    (``if __name__ == "__main__"``), as every multiprocessing program's must.
+    """
+    context = multiprocessing.get_context("forkserver")
+    main = getattr(sys.modules["__main__"].__spec__, "name", None)
+    by_name = [main] if main and not main.endswith("__main__") else []
+    context.set_forkserver_preload([*PRELOAD, "__main__", *by_name])
+    return context
 
 
 @dataclass
@@ -121,7 +139,7 @@ def run_crawl(
             argv += ["--until", until.isoformat()]
         if max_pages is not None:
             argv += ["--max-pages", str(max_pages)]
-        child = _FORK_SERVER.Process(
+        child = _fork_server().Process(
             target=_child, args=(argv, dict(os.environ), stderr_path), name=f"crawl {source}"
         )
         child.start()
@@ -158,9 +176,10 @@ def _stop(child: BaseProcess, grace: float) -> None:
 def _child(argv: list[str], environment: dict[str, str], stderr_path: Path) -> None:
     """One crawl, forked from the fork server: the caller's environment as it is now (the
     server's own is as it was at its start), stderr to a file, and a title naming it."""
+    # The title first: setproctitle needs the environment block as the process got it.
+    setproctitle(" ".join([sys.executable, "-m", "spiders.crawl", *argv]))
     os.environ.clear()
     os.environ.update(environment)
-    setproctitle(" ".join([sys.executable, "-m", "spiders.crawl", *argv]))
     with stderr_path.open("wb") as stderr, Path(os.devnull).open("wb") as stdout:
         os.dup2(stderr.fileno(), 2)
         os.dup2(stdout.fileno(), 1)
@@ -168,16 +187,26 @@ def _child(argv: list[str], environment: dict[str, str], stderr_path: Path) -> N
 
 
 def _stop_with_parent() -> None:
-    """On Linux, kill this crawl when its parent dies, even by SIGKILL.
+    """Kill this crawl when the process that started it dies, even by SIGKILL.
 
-    The parent is the fork server, which exits as soon as the flow run that started it is
-    gone. A flow run killed outright cannot stop its crawl, which would go on fetching; SIGKILL,
+    A flow run killed outright cannot stop its crawl, which would go on fetching; SIGKILL,
     because Scrapy's graceful SIGTERM waits for requests in flight, and with the parent gone
     nobody reads the summary (files are written atomically, so none is left partial).
-    A parent that dies in the instant before this call is not covered.
+    Forked from the fork server, the crawl watches its starter's sentinel (not the fork
+    server's death: that server stays up while a crawl it forked runs); started as
+    ``python -m spiders.crawl``, Linux's parent-death signal does it.
     """
-    if sys.platform == "linux":
+    starter = multiprocessing.parent_process()
+    if starter is not None:
+        watch = threading.Thread(target=_die_with, args=(starter.sentinel,), daemon=True)
+        watch.start()
+    elif sys.platform == "linux":
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _die_with(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _crawl(arguments: argparse.Namespace) -> CrawlSummary:

@@ -82,7 +82,7 @@ def test_known_list_pages_are_asked_conditionally_and_304s_land_nothing(
 
     lists = requested(fixture_server, LIST_PATH)
     assert len(lists) == CATALOGS  # page 1 of each catalog: it holds only known items
-    assert all(request["conditional"] and request["status"] == 304 for request in lists)
+    assert all(request["conditional"] and request.get("status") == 304 for request in lists)
     # The only detail asked for again is the one whose fetch failed: it is not known.
     details = requested(fixture_server, DETAIL_PATH)
     assert [request["query"]["articleCode"] for request in details] == [MISSING_DETAIL]
@@ -120,7 +120,7 @@ def test_paging_stops_at_a_changed_page_that_holds_only_known_items(
         for request in requested(fixture_server, LIST_PATH)
         if request["query"]["catalogId"] == DELISTING_CATALOG
     ]
-    assert [(r["query"]["pageNo"], r["status"]) for r in delistings] == [("1", 200)]
+    assert [(r["query"]["pageNo"], r.get("status")) for r in delistings] == [("1", 200)]
     details = requested(fixture_server, DETAIL_PATH)
     assert [request["query"]["articleCode"] for request in details] == [MISSING_DETAIL]
     assert second.requests == CATALOGS + 1 and second.not_modified == CATALOGS - 1
