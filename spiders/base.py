@@ -207,6 +207,7 @@ class WindowedSpider(scrapy.Spider):
     ) -> RawPage:
         """The payload as stored; ``feed`` names it where a source has several (blog, status)."""
         content_type = response.headers.get(b"Content-Type")
+        request = response.request
         return RawPage(
             source=self.name,
             feed=feed or self.feed,
@@ -222,9 +223,7 @@ class WindowedSpider(scrapy.Spider):
             body=response.body,
             native_id=native_id,
             context=json.dumps(context, sort_keys=True) if context else None,
-            entry_fingerprint=response.request.meta.get("entry_fingerprint")
-            if response.request
-            else None,
+            entry_fingerprint=request.meta.get("entry_fingerprint") if request else None,
         )
 
     def fetch_failed(self, failure: Failure) -> FetchFailure:
