@@ -39,7 +39,8 @@ def ingest(code: Path, warehouse: Path, environment: dict[str, str]) -> tuple[fl
     """One ``exnews ingest`` of ``code``: its wall and CPU seconds, orphans reaped."""
     before, started = cpu_seconds(), time.monotonic()
     command = [sys.executable, "-m", "flows", "ingest", "--warehouse", str(warehouse)]
-    subprocess.run(command, cwd=code, env=environment, stdout=subprocess.DEVNULL, check=True)
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    subprocess.run(command, cwd=code, env=environment, check=True, **quiet)
     wall = time.monotonic() - started
     while True:
         try:
