@@ -23,6 +23,7 @@ class SourceRun:
     crawl: CrawlSummary | None
     processed: ProcessResult
     stale_by: timedelta | None = None
+    failure: str | None = None  # processing or recording gave up: the run failed
 
     @property
     def blocked(self) -> int:
@@ -30,9 +31,10 @@ class SourceRun:
 
     @property
     def errors(self) -> int:
+        failed = 1 if self.failure else 0
         if self.crawl is None:
-            return 0
-        return self.crawl.quarantined - self.crawl.blocked + (1 if self.crawl.error else 0)
+            return failed
+        return self.crawl.quarantined - self.crawl.blocked + (1 if self.crawl.error else 0) + failed
 
     @property
     def returned_nothing(self) -> bool:
@@ -40,6 +42,8 @@ class SourceRun:
 
     @property
     def status(self) -> str:
+        if self.failure:
+            return "failed"
         if self.crawl is not None and (self.crawl.error or (self.returned_nothing and self.errors)):
             return "failed"
         if self.blocked and self.returned_nothing:
@@ -50,9 +54,10 @@ class SourceRun:
 
     def messages(self) -> list[str]:
         """What a person should look at: failures, silence, an uncovered window."""
+        messages = [self.failure] if self.failure else []
         if self.crawl is None:
-            return []
-        messages = [self.crawl.error] if self.crawl.error else []
+            return messages
+        messages += [self.crawl.error] if self.crawl.error else []
         if self.blocked:
             messages.append(f"blocked: {self.blocked} request(s) answered 401/403/451")
         if self.returned_nothing:
@@ -85,6 +90,8 @@ class SourceRun:
             "quarantined": self.processed.quarantined + crawl.quarantined,
             "errors": self.errors,
             "blocked": self.blocked,
+            "not_modified": crawl.not_modified,
+            "details_skipped": crawl.details_skipped,
             "message": "; ".join(self.messages()) or None,
         }
 
@@ -103,7 +110,8 @@ def staleness(newest: datetime | None, cadence: timedelta, now: datetime) -> tim
 
 REPORT_COLUMNS = (
     "source", "status", "requests", "items_seen", "items_new", "items_changed",
-    "items_unchanged", "quarantined", "errors", "blocked", "message",
+    "items_unchanged", "quarantined", "errors", "blocked", "not_modified", "details_skipped",
+    "message",
 )  # fmt: skip
 
 

@@ -71,7 +71,7 @@ def poll(source: str, root: Path, lookback: timedelta) -> SourceRun:
     """One incremental ingest of ``source``: from its newest stored item less ``lookback``."""
     newest = newest_published_at(root, source)
     window = Window(newest - lookback if newest else None, None)
-    return run_source("watch", source, root, window, None, True, tracked=False)
+    return run_source.fn("watch", source, root, window, None, True, tracked=False)
 
 
 @dataclass

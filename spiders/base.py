@@ -7,7 +7,9 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
@@ -22,7 +24,10 @@ from scrapy.http import JsonRequest, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from spiders.items import FetchFailure, RawPage, raw_id
+from spiders.items import FetchFailure, RawPage, entry_fingerprint, raw_id
+
+if TYPE_CHECKING:
+    from warehouse.state import KnownPages
 
 BLOCKED_STATUSES = frozenset({401, 403, 451})
 _URL_HOST = re.compile(r"https?://([^/\s?#:]+)")
@@ -84,6 +89,23 @@ class WindowedSpider(scrapy.Spider):
             return int(self.max_pages_argument)
         return self.settings.getint("EXNEWS_MAX_PAGES", 20)
 
+    @property
+    def incremental(self) -> bool:
+        """An ingest from where the source left off, not a fixed (backfill) window."""
+        return self.until is None
+
+    @cached_property
+    def known(self) -> KnownPages:
+        """What finished runs already processed for this window, read once per crawl.
+
+        Imported here: the crawl fork server preloads spiders, and must not load pyarrow or
+        DuckDB, whose threads a fork does not copy (spiders.crawl).
+        """
+        from warehouse.state import known_pages
+
+        root = Path(self.settings.get("EXNEWS_WAREHOUSE"))
+        return known_pages(root, self.name, self.since, self.until)
+
     def in_window(self, moment: datetime | None) -> bool:
         if moment is None:
             return self.since is None
@@ -96,10 +118,19 @@ class WindowedSpider(scrapy.Spider):
         return self.since is not None and oldest_on_page is not None and oldest_on_page < self.since
 
     def should_page(
-        self, page_no: int, entries: int, page_size: int, oldest: datetime | None
+        self,
+        page_no: int,
+        entries: int,
+        page_size: int,
+        oldest: datetime | None,
+        known: bool = False,
     ) -> bool:
-        """Ask for page ``page_no + 1``? Not past a short page, the window's start or the cap."""
+        """Ask for page ``page_no + 1``? Not past a short page, the window's start or the cap,
+        nor, in an incremental crawl, past a page holding only ``known`` entries."""
         if entries < page_size or self.reached_start(oldest):
+            return False
+        if known and self.incremental:
+            self.crawler.stats.inc_value("exnews/paging_stopped_at_known")
             return False
         if page_no >= self.max_pages:
             self.crawler.stats.inc_value("exnews/page_cap_reached")
@@ -133,6 +164,39 @@ class WindowedSpider(scrapy.Spider):
             return JsonRequest(url, data=json_body, **options)
         return scrapy.Request(url, **options)
 
+    def detail_request(
+        self,
+        url: str,
+        callback: Callable[..., Any],
+        *,
+        native_id: str,
+        list_entry: Any,
+        page: bool = False,
+        **context: Any,
+    ) -> scrapy.Request | None:
+        """The request for a list entry's detail page, or None when a finished run already
+        processed that page for the same entry (``list_entry``, as the list gives it).
+
+        ``context`` reaches the callback, as in :meth:`request`.
+        """
+        fingerprint = entry_fingerprint(list_entry)
+        if (native_id, fingerprint) in self.known.entries:
+            self.crawler.stats.inc_value("exnews/details_skipped")
+            return None
+        request = self.request(url, callback, page=page, native_id=native_id, **context)
+        request.meta["entry_fingerprint"] = fingerprint
+        return request
+
+    def page_known(self, response: Response, details: list[scrapy.Request | None]) -> bool:
+        """Nothing on a list page is new: each in-window entry's detail was skipped as
+        unchanged or, where the page asks for no details, its payload was processed before.
+
+        An entry whose detail failed is not known, so its page is read on, and it retried.
+        """
+        if details:
+            return not any(details)
+        return hashlib.sha256(response.body).hexdigest() in self.known.payloads
+
     def raw_page(
         self,
         response: Response,
@@ -143,6 +207,7 @@ class WindowedSpider(scrapy.Spider):
     ) -> RawPage:
         """The payload as stored; ``feed`` names it where a source has several (blog, status)."""
         content_type = response.headers.get(b"Content-Type")
+        request = response.request
         return RawPage(
             source=self.name,
             feed=feed or self.feed,
@@ -158,6 +223,7 @@ class WindowedSpider(scrapy.Spider):
             body=response.body,
             native_id=native_id,
             context=json.dumps(context, sort_keys=True) if context else None,
+            entry_fingerprint=request.meta.get("entry_fingerprint") if request else None,
         )
 
     def fetch_failed(self, failure: Failure) -> FetchFailure:
@@ -248,9 +314,13 @@ def layout_reason(error: Exception) -> str:
 class AnnouncementPagesSpider(WindowedSpider):
     """An official JSON list whose articles are HTML pages (Bybit, Bitget)."""
 
-    def page_request(self, url: str, native_id: str, entry: dict[str, Any]) -> scrapy.Request:
+    def page_request(
+        self, url: str, native_id: str, entry: dict[str, Any]
+    ) -> scrapy.Request | None:
         """Unlike the JSON API beside it, an HTML page is governed by robots.txt."""
-        return self.request(url, self.parse_detail, page=True, native_id=native_id, entry=entry)
+        return self.detail_request(
+            url, self.parse_detail, page=True, native_id=native_id, list_entry=entry, entry=entry
+        )
 
     def parse_detail(
         self, response: Response, native_id: str, entry: dict[str, Any]

@@ -23,8 +23,9 @@ class FeedSpider(WindowedSpider):
 
     def parse_feed(self, response: Response, feed: str) -> Iterator[Any]:
         yield self.raw_page(response, "list", feed=feed)
-        yield from self.feed_details(response, feed)
+        yield from filter(None, self.feed_details(response, feed))
 
-    def feed_details(self, response: Response, feed: str) -> Iterator[scrapy.Request]:
-        """Detail requests for a feed's in-window items; none where items are whole."""
+    def feed_details(self, response: Response, feed: str) -> Iterator[scrapy.Request | None]:
+        """Detail requests for a feed's in-window items (None: skipped as unchanged); none
+        where items are whole."""
         return iter(())

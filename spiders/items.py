@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 def raw_id(url: str, sha256: str) -> str:
     """The same payload at the same URL is the same raw page, whichever run fetched it."""
     return hashlib.sha256(f"{url}\x1f{sha256}".encode()).hexdigest()[:24]
+
+
+def entry_fingerprint(listed: Any) -> str:
+    """A list entry's content, hashed: a changed title, time or type changes it."""
+    text = json.dumps(listed, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 @dataclass
@@ -27,6 +35,7 @@ class RawPage:
     body: bytes
     native_id: str | None = None
     context: str | None = None
+    entry_fingerprint: str | None = None
 
 
 @dataclass

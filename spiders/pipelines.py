@@ -17,7 +17,6 @@ from spiders.base import WindowedSpider
 from spiders.items import FetchFailure, RawPage, raw_id
 from warehouse.layout import warehouse_root
 from warehouse.schemas import TABLES
-from warehouse.state import processed_payloads
 from warehouse.writer import BatchWriter, WarehouseWriteError
 
 
@@ -29,6 +28,7 @@ class RawPageWriter:
         self.pages = BatchWriter(self.root, TABLES["raw_pages"], max_rows=500)
         self.failures = BatchWriter(self.root, TABLES["quarantine"], max_rows=500)
         self.known: set[str] = set()
+        self.known_entries: set[tuple[str, str]] = set()
         self.failed = False
 
     @classmethod
@@ -38,7 +38,8 @@ class RawPageWriter:
     def open_spider(self) -> None:
         spider = self.crawler.spider
         assert isinstance(spider, WindowedSpider)
-        self.known = processed_payloads(self.root, spider.name, spider.since, spider.until)
+        self.known = set(spider.known.payloads)
+        self.known_entries = set(spider.known.entries)
 
     def close_spider(self) -> None:
         self._write(self.pages.flush, closing=True)
@@ -84,10 +85,15 @@ class RawPageWriter:
             self._write(lambda: self.failures.add(row))
             return item
         sha256 = hashlib.sha256(item.body).hexdigest()
-        if sha256 in self.known:
+        # A detail page met again for a changed list entry is stored again: the entry
+        # travels in its context, and its fingerprint is what the next crawl compares.
+        entry = (item.native_id or "", item.entry_fingerprint) if item.entry_fingerprint else None
+        if sha256 in self.known and (entry is None or entry in self.known_entries):
             stats.inc_value("exnews/pages_unchanged")
             return item
         self.known.add(sha256)
+        if entry is not None:
+            self.known_entries.add(entry)
         stats.inc_value("exnews/pages_stored")
         page = {
             "raw_id": raw_id(item.url, sha256),
@@ -101,6 +107,7 @@ class RawPageWriter:
             "content_type": item.content_type,
             "headers": item.headers,
             "context": item.context,
+            "entry_fingerprint": item.entry_fingerprint,
             "body": item.body,
             "sha256": sha256,
             "run_id": self.run_id,

@@ -40,6 +40,8 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.SourceHostsMiddleware": 60,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.middlewares.RetryAfterMiddleware": 550,
+    # Known list pages are asked for with their validators; a 304 reads the stored payload.
+    "spiders.polls.ConditionalRequestMiddleware": 580,
 }
 # A callback that cannot read its response (a changed layout) leaves a quarantine row.
 SPIDER_MIDDLEWARES = {"spiders.middlewares.ParseFailureMiddleware": 950}

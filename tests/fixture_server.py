@@ -4,11 +4,17 @@ Routes come from ``<fixtures>/<source>/routes.json``: host, path and the query p
 that must match (the most specific route wins). Spiders reach it through the connect-to
 map, so they keep requesting the real URLs. ``python -m tests.fixture_server`` runs it for
 the offline demo. A route's :class:`Fault` makes it misbehave the way real servers do.
+
+Conditional requests: a GET answered 200 carries an ETag (a hash of the body) and a
+Last-Modified (the route's, else its fixture file's modification time); a GET whose
+If-None-Match names that ETag, or (without If-None-Match) whose If-Modified-Since is not
+older than Last-Modified, is answered 304 with no body.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import socket
 import struct
@@ -20,6 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Literal
@@ -61,6 +68,40 @@ class Route:
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
     fault: Fault | None = None
+    last_modified: str | None = None  # an HTTP date; load_routes gives the file's mtime
+
+    @property
+    def conditional(self) -> bool:
+        """Only a GET answered 200 can be asked whether it changed."""
+        return self.method == "GET" and self.status == 200
+
+    @property
+    def answer_headers(self) -> dict[str, str]:
+        """The route's headers, after its validators where it answers conditional requests."""
+        return {**self.validators, **self.headers} if self.conditional else self.headers
+
+    @property
+    def validators(self) -> dict[str, str]:
+        """ETag and Last-Modified of the route's body, for conditional requests."""
+        named = {"ETag": f'"{hashlib.sha256(self.body).hexdigest()[:20]}"'}
+        if self.last_modified:
+            named["Last-Modified"] = self.last_modified
+        return named
+
+    def not_modified(self, if_none_match: str | None, if_modified_since: str | None) -> bool:
+        """RFC 9110 13.2.2: If-None-Match decides when present, else If-Modified-Since."""
+        if not self.conditional:
+            return False
+        if if_none_match is not None:
+            tags = {tag.strip() for tag in if_none_match.split(",")}
+            return "*" in tags or self.validators["ETag"] in tags
+        if if_modified_since is None or self.last_modified is None:
+            return False
+        try:
+            since = parsedate_to_datetime(if_modified_since)
+        except (TypeError, ValueError):
+            return False
+        return parsedate_to_datetime(self.last_modified) <= since
 
     def matches(self, method: str, host: str, path: str, query: dict[str, str]) -> bool:
         return (
@@ -76,8 +117,9 @@ def load_routes(fixtures: Path = FIXTURES) -> list[Route]:
     for manifest in sorted(fixtures.glob("*/routes.json")):
         for entry in json.loads(manifest.read_text()):
             entry = dict(entry)
-            body = (manifest.parent / entry.pop("file")).read_bytes()
-            routes.append(Route(body=body, **entry))
+            path = manifest.parent / entry.pop("file")
+            entry.setdefault("last_modified", formatdate(path.stat().st_mtime, usegmt=True))
+            routes.append(Route(body=path.read_bytes(), **entry))
     return routes
 
 
@@ -123,15 +165,15 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         host = (self.headers.get("Host") or "").split(":")[0].lower()
         query = dict(parse_qsl(parts.query))
-        self.server.requests.append(
-            {
-                "method": self.command,
-                "host": host,
-                "path": parts.path,
-                "query": query,
-                "at": time.monotonic(),
-            }
-        )
+        record = {
+            "method": self.command,
+            "host": host,
+            "path": parts.path,
+            "query": query,
+            "at": time.monotonic(),
+            "conditional": "If-None-Match" in self.headers or "If-Modified-Since" in self.headers,
+        }
+        self.server.requests.append(record)
         route = self.server.route(self.command, host, parts.path, query)
         if route is None:
             self._send(404, "application/json", {}, b'{"error": "no fixture"}')
@@ -139,10 +181,19 @@ class _Handler(BaseHTTPRequestHandler):
         fault = self.server.fault(route)
         # A client that gave up (a timeout, a size cap) leaves a broken pipe: expected here.
         with suppress(ConnectionError):
-            if fault is None:
-                self._send(route.status, route.content_type, route.headers, route.body)
-            else:
+            if fault is not None:
                 self._misbehave(fault, route)
+            elif route.not_modified(
+                self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
+            ):
+                record["status"] = 304
+                self.send_response(304)
+                for name, value in route.validators.items():
+                    self.send_header(name, value)
+                self.end_headers()
+            else:
+                record["status"] = route.status
+                self._send(route.status, route.content_type, route.answer_headers, route.body)
 
     def _send(
         self,
@@ -165,7 +216,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body[:sent])
 
     def _misbehave(self, fault: Fault, route: Route) -> None:
-        answer = (route.status, route.content_type, route.headers, route.body)
+        answer = (route.status, route.content_type, route.answer_headers, route.body)
         if fault.kind == "status":
             self._send(fault.status, "application/json", fault.headers, b'{"error": "fault"}')
         elif fault.kind == "stall":

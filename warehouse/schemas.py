@@ -112,6 +112,8 @@ RAW_PAGES = pa.schema(
         ("content_type", pa.string()),
         ("headers", pa.map_(pa.string(), pa.string())),
         ("context", pa.string()),
+        # A detail page's list entry, hashed: the entry unchanged, the page is not refetched.
+        ("entry_fingerprint", pa.string()),
         ("body", pa.binary()),
         ("sha256", pa.string()),
         ("run_id", pa.string()),
@@ -140,6 +142,9 @@ RUNS = pa.schema(
         ("quarantined", pa.int64()),
         ("errors", pa.int64()),
         ("blocked", pa.int64()),
+        # Cheap polls: list pages answered 304, detail pages not asked for (entry unchanged).
+        ("not_modified", pa.int64()),
+        ("details_skipped", pa.int64()),
         ("message", pa.string()),
         ("schema_version", pa.int32()),
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pyarrow.parquet as pq
@@ -62,6 +63,82 @@ def newest_published_at(root: Location, source: str) -> datetime | None:
     return None
 
 
+@dataclass(frozen=True)
+class StoredPage:
+    """The newest processed payload at a list URL: what a 304 for that URL stands for."""
+
+    sha256: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class KnownPages:
+    """What finished runs processed recently for a window: work a crawl can skip.
+
+    ``payloads``: hashes of processed payloads; ``lists``: the newest processed list (or
+    index, feed) page per URL, whose ETag / Last-Modified make the next request conditional;
+    ``entries``: ``(native_id, entry_fingerprint)`` of processed detail pages.
+    """
+
+    payloads: set[str] = field(default_factory=set)
+    lists: dict[str, StoredPage] = field(default_factory=dict)
+    entries: set[tuple[str, str]] = field(default_factory=set)
+
+
+def known_pages(
+    root: Location,
+    source: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    now: datetime | None = None,
+) -> KnownPages:
+    """The payloads a finished run processed for a window holding ``[since, until)``.
+
+    Those need no new work. Pages of a run that crashed before its ``runs`` row are fetched
+    and processed again, and so are pages processed for a narrower window: the same list
+    page read for one backfill month holds the articles of the next month too. Only pages
+    fetched in the ``PAYLOAD_MEMORY`` before ``now`` count, so only their months are read,
+    and the state stays bounded however long the history.
+    """
+    fetched_since = (now or datetime.now(UTC)) - PAYLOAD_MEMORY
+    pages = live_files(root, TABLES["raw_pages"], source, months_from(fetched_since))
+    runs = live_files(root, TABLES["runs"], when=months_from(fetched_since - RUN_SPAN))
+    if not pages.latest or not runs.latest:
+        return KnownPages()
+    start = "r.window_start IS NULL" + ("" if since is None else " OR r.window_start <= $since")
+    end = "r.window_end IS NULL" + ("" if until is None else " OR r.window_end >= $until")
+    windows = {name: value for name, value in (("since", since), ("until", until)) if value}
+    processed = f"""
+        SELECT * FROM {read_files(pages.latest)} AS p
+        SEMI JOIN {read_files(runs.latest)} AS r
+            ON p.run_id = r.run_id AND ({start}) AND ({end})
+        WHERE p.fetched_at >= $fetched_since
+    """
+    connection = utc_connection(root)
+    parameters = {**windows, "fetched_since": fetched_since}
+    columns = {row[0] for row in connection.execute(f"DESCRIBE {processed}", parameters).fetchall()}
+    # Pages stored before entry fingerprints existed have none.
+    fingerprint = "entry_fingerprint" if "entry_fingerprint" in columns else "NULL"
+    known = KnownPages()
+    for sha256, native_id, entry_fingerprint in connection.execute(
+        f"SELECT DISTINCT sha256, native_id, {fingerprint} FROM ({processed})", parameters
+    ).fetchall():
+        known.payloads.add(sha256)
+        if native_id is not None and entry_fingerprint is not None:
+            known.entries.add((native_id, entry_fingerprint))
+    newest_lists = connection.execute(
+        f"""
+        SELECT url, sha256, headers, body FROM ({processed}) WHERE page_kind <> 'detail'
+        QUALIFY row_number() OVER (PARTITION BY url ORDER BY fetched_at DESC) = 1
+        """,
+        parameters,
+    ).fetchall()
+    for url, sha256, headers, body in newest_lists:
+        known.lists[url] = StoredPage(sha256, dict(headers or {}), body)
+    return known
+
+
 def processed_payloads(
     root: Location,
     source: str,
@@ -69,35 +146,8 @@ def processed_payloads(
     until: datetime | None = None,
     now: datetime | None = None,
 ) -> set[str]:
-    """Hashes of payloads a finished run processed for a window holding ``[since, until)``.
-
-    Those need no new work. Pages of a run that crashed before its ``runs`` row are fetched
-    and processed again, and so are pages processed for a narrower window: the same list
-    page read for one backfill month holds the articles of the next month too. Only pages
-    fetched in the ``PAYLOAD_MEMORY`` before ``now`` count, so only their months are read.
-    """
-    fetched_since = (now or datetime.now(UTC)) - PAYLOAD_MEMORY
-    pages = live_files(root, TABLES["raw_pages"], source, months_from(fetched_since))
-    runs = live_files(root, TABLES["runs"], when=months_from(fetched_since - RUN_SPAN))
-    if not pages.latest or not runs.latest:
-        return set()
-    start = "r.window_start IS NULL" + ("" if since is None else " OR r.window_start <= $since")
-    end = "r.window_end IS NULL" + ("" if until is None else " OR r.window_end >= $until")
-    windows = {name: value for name, value in (("since", since), ("until", until)) if value}
-    rows = (
-        utc_connection(root)
-        .execute(
-            f"""
-            SELECT DISTINCT p.sha256 FROM {read_files(pages.latest)} AS p
-            SEMI JOIN {read_files(runs.latest)} AS r
-                ON p.run_id = r.run_id AND ({start}) AND ({end})
-            WHERE p.fetched_at >= $fetched_since
-            """,
-            {**windows, "fetched_since": fetched_since},
-        )
-        .fetchall()
-    )
-    return {sha for (sha,) in rows}
+    """Hashes of payloads a finished run processed for a window holding ``[since, until)``."""
+    return known_pages(root, source, since, until, now).payloads
 
 
 def source_activity(root: Location) -> dict[str, dict[str, object]]:

@@ -68,12 +68,20 @@ class BinanceSpider(WindowedSpider):
         catalogs = json_payload(response)["data"]["catalogs"]
         entries = [entry for catalog in catalogs for entry in catalog["articles"]]
         dated = [(entry, parse_datetime(entry.get("releaseDate"))) for entry in entries]
-        for entry, moment in dated:
-            if self.in_window(moment):
-                url = f"{API}/detail/query?{urlencode({'articleCode': entry['code']})}"
-                yield self.request(url, self.parse_detail, native_id=entry["code"])
+        details = [
+            self.detail_request(
+                f"{API}/detail/query?{urlencode({'articleCode': entry['code']})}",
+                self.parse_detail,
+                native_id=entry["code"],
+                list_entry=entry,
+            )
+            for entry, moment in dated
+            if self.in_window(moment)
+        ]
+        yield from filter(None, details)
         oldest = min((moment for _, moment in dated if moment), default=None)
-        if self.should_page(page_no, len(entries), self.page_size, oldest):
+        known = self.page_known(response, details)
+        if self.should_page(page_no, len(entries), self.page_size, oldest, known):
             yield self.list_request(catalog_id, page_no + 1)
 
     def parse_detail(self, response: Response, native_id: str) -> Iterator[Any]:

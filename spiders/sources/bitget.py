@@ -83,9 +83,13 @@ class BitgetSpider(AnnouncementPagesSpider):
         entries = json_payload(response)["data"]
         dated = [(entry, parse_datetime(entry.get("cTime"))) for entry in entries]
         last_id = str(entries[-1]["annId"]) if entries else None
-        for entry, moment in dated:
-            if self.in_window(moment) and entry.get("annUrl") and entry.get("annId"):
-                yield self.page_request(entry["annUrl"], str(entry["annId"]), entry)
+        details = [
+            self.page_request(entry["annUrl"], str(entry["annId"]), entry)
+            for entry, moment in dated
+            if self.in_window(moment) and entry.get("annUrl") and entry.get("annId")
+        ]
+        yield from filter(None, details)
         oldest = min((moment for _, moment in dated if moment), default=None)
-        if self.should_page(page_no, len(entries), self.page_size, oldest):
+        known = self.page_known(response, details)
+        if self.should_page(page_no, len(entries), self.page_size, oldest, known):
             yield self.list_request(span, page_no + 1, last_id)

@@ -54,9 +54,13 @@ class BybitSpider(AnnouncementPagesSpider):
         entries = result["list"]
         more = "total" not in result or page_no * self.page_size < int(result["total"])
         dated = [(entry, entry_time(entry)) for entry in entries]
-        for entry, moment in dated:
-            if self.in_window(moment) and entry.get("url"):
-                yield self.page_request(entry["url"], article_uid(entry["url"]), entry)
+        details = [
+            self.page_request(entry["url"], article_uid(entry["url"]), entry)
+            for entry, moment in dated
+            if self.in_window(moment) and entry.get("url")
+        ]
+        yield from filter(None, details)
         oldest = min((moment for _, moment in dated if moment), default=None)
-        if more and self.should_page(page_no, len(entries), self.page_size, oldest):
+        known = self.page_known(response, details)
+        if more and self.should_page(page_no, len(entries), self.page_size, oldest, known):
             yield self.list_request(page_no + 1)

@@ -46,15 +46,20 @@ class CoinbaseSpider(FeedSpider):
         yield self.feed_request(BLOG, "blog")
         yield self.feed_request(STATUS, "status")
 
-    def feed_details(self, response: Response, feed: str) -> Iterator[scrapy.Request]:
+    def feed_details(self, response: Response, feed: str) -> Iterator[scrapy.Request | None]:
         """Each in-window blog post the feed only summarises; status items are whole."""
         if feed != "blog":
             return
         for item in feed_items(response.body):
             whole = item.content is not None
             if item.link and not whole and self.in_window(parse_datetime(item.published)):
-                yield self.request(
-                    item.link, self.parse_post, native_id=item.native_id, listed=listed_post(item)
+                listed = listed_post(item)
+                yield self.detail_request(
+                    item.link,
+                    self.parse_post,
+                    native_id=item.native_id,
+                    list_entry=listed,
+                    listed=listed,
                 )
 
     def parse_post(

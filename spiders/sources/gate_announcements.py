@@ -89,17 +89,21 @@ class GateAnnouncementsSpider(WindowedSpider):
         yield self.raw_page(response, "list", context={"lang": self.lang, "page_no": page_no})
         entries = json_payload(response)["data"]["list"]
         dated = [(entry, released_at(entry)) for entry in entries]
-        for entry, moment in dated:
-            if build_id and self.in_window(moment):
-                yield self.detail_request(entry, moment, build_id)
+        details = [
+            self.entry_request(entry, moment, build_id)
+            for entry, moment in dated
+            if build_id and self.in_window(moment)
+        ]
+        yield from filter(None, details)
         # Pinned entries head the list whatever their age: they say nothing about the rest.
         oldest = min((m for e, m in dated if m and not e.get("is_top")), default=None)
-        if self.should_page(page_no, len(entries), self.page_size, oldest):
+        known = self.page_known(response, details)
+        if self.should_page(page_no, len(entries), self.page_size, oldest, known):
             yield self.list_request(page_no + 1, build_id)
 
-    def detail_request(
+    def entry_request(
         self, entry: dict[str, Any], moment: datetime | None, build_id: str
-    ) -> scrapy.Request:
+    ) -> scrapy.Request | None:
         native_id = str(entry["id"])
         url = DATA_ROUTE.format(build_id=build_id, lang=self.lang, id=native_id)
         context = {
@@ -109,10 +113,11 @@ class GateAnnouncementsSpider(WindowedSpider):
             "cate_id": entry.get("cate_id"),
             "cate": entry.get("cate"),
         }
-        return self.request(
+        return self.detail_request(
             f"{url}?{urlencode({'slug': native_id})}",
             self.parse_detail,
             native_id=native_id,
+            list_entry=entry,
             context=context,
         )
 

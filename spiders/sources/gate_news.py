@@ -16,7 +16,7 @@ from scrapy.http import Response
 from spiders.base import WindowedSpider
 from transform.html import parse_document
 from transform.sources.gate_announcements import SITE
-from transform.sources.gate_news import news_links, next_page
+from transform.sources.gate_news import NewsLink, news_links, next_page
 
 # The list's page size is not known: only an empty page (or no next link) ends the feed.
 MIN_ENTRIES = 1
@@ -49,20 +49,31 @@ class GateNewsSpider(WindowedSpider):
         yield self.raw_page(response, "list", context={"lang": self.lang, "page_no": page_no})
         document = parse_document(response.body)
         links = news_links(document, response.url)
-        for link in links:
-            if link.published_at is None or self.in_window(link.published_at):
-                context = {
-                    "lang": self.lang,
-                    "title": link.title,
-                    "published_at": link.published_at.isoformat() if link.published_at else None,
-                }
-                yield self.request(
-                    link.url, self.parse_detail, native_id=link.native_id, context=context
-                )
+        details = [
+            self.link_request(link)
+            for link in links
+            if link.published_at is None or self.in_window(link.published_at)
+        ]
+        yield from filter(None, details)
         oldest = min((link.published_at for link in links if link.published_at), default=None)
         following = next_page(document, response.url)
-        if following and self.should_page(page_no, len(links), MIN_ENTRIES, oldest):
+        known = self.page_known(response, details)
+        if following and self.should_page(page_no, len(links), MIN_ENTRIES, oldest, known):
             yield self.request(following, self.parse_list, page_no=page_no + 1)
+
+    def link_request(self, link: NewsLink) -> scrapy.Request | None:
+        context = {
+            "lang": self.lang,
+            "title": link.title,
+            "published_at": link.published_at.isoformat() if link.published_at else None,
+        }
+        return self.detail_request(
+            link.url,
+            self.parse_detail,
+            native_id=link.native_id,
+            list_entry={**context, "url": link.url, "summary": link.summary},
+            context=context,
+        )
 
     def parse_detail(
         self, response: Response, native_id: str, context: dict[str, Any]

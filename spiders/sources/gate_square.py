@@ -63,12 +63,21 @@ class GateSquareSpider(WindowedSpider):
     def parse_list(self, response: Response, list_url: str, page_no: int) -> Iterator[Any]:
         yield self.raw_page(response, "list", context={"list": list_url, "page_no": page_no})
         entries = list_entries(parse_document(response.body), datetime.now(UTC))
-        for entry in entries:
-            if self.in_window(entry.published_at):
-                url = ARTICLE_URL.format(post_id=entry.post_id)
-                yield self.request(url, self.parse_detail, native_id=entry.post_id)
+        # The card as shown (text, counts, its relative time) is what the list says of a post.
+        details = [
+            self.detail_request(
+                ARTICLE_URL.format(post_id=entry.post_id),
+                self.parse_detail,
+                native_id=entry.post_id,
+                list_entry=" ".join(entry.card.text_content().split()),
+            )
+            for entry in entries
+            if self.in_window(entry.published_at)
+        ]
+        yield from filter(None, details)
         oldest = min((e.published_at for e in entries if e.published_at), default=None)
-        if self.should_page(page_no, len(entries), self.page_size, oldest):
+        known = self.page_known(response, details)
+        if self.should_page(page_no, len(entries), self.page_size, oldest, known):
             yield self.list_request(list_url, page_no + 1)
 
     def parse_detail(self, response: Response, native_id: str) -> Iterator[Any]:

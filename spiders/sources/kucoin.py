@@ -70,14 +70,22 @@ class KucoinSpider(WindowedSpider):
         # The server may serve fewer than asked (its spec's example answers 15 to 50).
         served = int(data.get("pageSize") or self.page_size)
         dated = [(item, parse_datetime(item.get("cTime"))) for item in items]
-        for item, moment in dated:
-            if self.in_window(moment) and item.get("annUrl"):
-                path = article_path(item["annUrl"])
-                url = CMS.format(path=path, lang=LANG)
-                yield self.request(url, self.parse_detail, native_id=path, entry=item)
+        details = [
+            self.detail_request(
+                CMS.format(path=article_path(item["annUrl"]), lang=LANG),
+                self.parse_detail,
+                native_id=article_path(item["annUrl"]),
+                list_entry=item,
+                entry=item,
+            )
+            for item, moment in dated
+            if self.in_window(moment) and item.get("annUrl")
+        ]
+        yield from filter(None, details)
         oldest = min((moment for _, moment in dated if moment), default=None)
         more = page_no < total_pages
-        if more and self.should_page(page_no, len(items), served, oldest):
+        known = self.page_known(response, details)
+        if more and self.should_page(page_no, len(items), served, oldest, known):
             yield self.list_request(page_no + 1)
 
     def parse_detail(

@@ -89,21 +89,25 @@ class OkxSpider(WindowedSpider):
         yield self.raw_page(response, "list", context={"ann_type": ann_type, "page_no": page_no})
         listing = json_payload(response)["data"][0]
         entries, total_pages = listing["details"], int(listing["totalPage"])
-        for entry in entries:
-            if self.in_window(entry_time(entry)) and entry.get("url"):
-                slug = article_slug(entry["url"])
-                # The same article in two types' lists is fetched once (Scrapy's dupefilter).
-                yield self.request(
-                    HELP_URL.format(slug=slug),
-                    self.parse_detail,
-                    page=True,
-                    native_id=slug,
-                    entry=entry,
-                )
+        # The same article in two types' lists is fetched once (Scrapy's dupefilter).
+        details = [
+            self.detail_request(
+                HELP_URL.format(slug=article_slug(entry["url"])),
+                self.parse_detail,
+                page=True,
+                native_id=article_slug(entry["url"]),
+                list_entry=entry,
+                entry=entry,
+            )
+            for entry in entries
+            if self.in_window(entry_time(entry)) and entry.get("url")
+        ]
+        yield from filter(None, details)
         # The list is ordered by pTime, the actual publish time.
         oldest = min(filter(None, (parse_datetime(e.get("pTime")) for e in entries)), default=None)
         more = page_no < total_pages
-        if more and self.should_page(page_no, len(entries), self.page_size, oldest):
+        known = self.page_known(response, details)
+        if more and self.should_page(page_no, len(entries), self.page_size, oldest, known):
             yield self.list_request(ann_type, page_no + 1)
 
     def parse_detail(

@@ -88,7 +88,8 @@ def crawl_child(child: Run) -> psutil.Process | None:
         return None
     for process in children:
         try:
-            if "spiders.crawl" in process.cmdline():
+            # A crawl forked from the fork server names itself in one string (setproctitle).
+            if "spiders.crawl" in " ".join(process.cmdline()).split():
                 return process
         except psutil.NoSuchProcess:
             continue

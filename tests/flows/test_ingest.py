@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -127,7 +127,12 @@ def test_ingest_resumes_from_the_newest_stored_article(
         for code, entry in fixture_articles().items()
         if entry["releaseDate"] >= newest - 24 * 3600 * 1000
     ]
-    assert sorted(r["query"]["articleCode"] for r in details) == sorted(recent)
+    # The window starts 24 hours before the newest article; of its entries, only a detail
+    # never fetched whole is asked for again (unchanged list entries are known).
+    window_start = scalar(warehouse, "select max(window_start) from runs")
+    assert window_start == datetime.fromtimestamp(newest / 1000, UTC) - timedelta(hours=24)
+    assert recent
+    assert {r["query"]["articleCode"] for r in details} <= set(recent) & {MISSING_DETAIL}
     lists = [r for r in fixture_server.requests if r["path"].endswith("/list/query")]
     assert all(r["query"]["pageNo"] == "1" for r in lists)
 

@@ -43,19 +43,22 @@ def test_the_crawl_ends_with_its_flow_run(
     warehouse: Path, fixture_server: FixtureServer, signum: int
 ):
     flow_run = subprocess.Popen([sys.executable, "-c", FLOW_RUN, str(warehouse)])
-    crawl = None
+    family: list[psutil.Process] = []
     try:
         deadline = time.monotonic() + 60
         while not fixture_server.requests and time.monotonic() < deadline:
             time.sleep(0.2)
         assert fixture_server.requests, "the crawl never reached the fixture server"
-        (crawl,) = psutil.Process(flow_run.pid).children()
+        # The crawl, the fork server it was forked from, and whatever else the run started.
+        family = psutil.Process(flow_run.pid).children(recursive=True)
+        titles = [" ".join(process.cmdline()) for process in family]
+        assert any("-m spiders.crawl binance" in title for title in titles), titles
         flow_run.send_signal(signum)
         flow_run.wait(timeout=30)
-        _, alive = psutil.wait_procs([crawl], timeout=10)
-        assert not alive, "the crawl outlived its flow run"
+        _, alive = psutil.wait_procs(family, timeout=10)
+        assert not alive, f"outlived their flow run: {alive}"
     finally:
         flow_run.kill()  # nothing left behind when the test fails
-        if crawl is not None:
+        for process in family:
             with suppress(psutil.NoSuchProcess):
-                crawl.kill()
+                process.kill()
