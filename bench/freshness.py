@@ -107,10 +107,10 @@ def watch_memory(child: subprocess.Popen[bytes], root: Path) -> str:
     """The watch process's resident memory and how many polls it has made so far."""
     rss = psutil.Process(child.pid).memory_info().rss / 2**20
     files = str(root / "runs" / "**" / "*.parquet")
-    polls = duckdb.sql(
+    [(polls,)] = duckdb.sql(
         f"select count(*) from read_parquet('{files}', union_by_name=true) where flow = 'watch'"
-    ).fetchone()
-    return f"{rss:.0f} MiB after {polls[0] if polls else 0} polls"
+    ).fetchall()
+    return f"{rss:.0f} MiB after {polls} polls"
 
 
 @contextmanager
