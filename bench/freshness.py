@@ -59,8 +59,9 @@ def stored_ids(root: Path) -> set[str]:
     if not any(folder.rglob("*.parquet")):
         return set()
     files = str(folder / "**" / "*.parquet")
-    rows = duckdb.sql(f"select distinct native_id from read_parquet('{files}', union_by_name=true)")
-    return {native_id for (native_id,) in rows.fetchall()}
+    query = f"select distinct native_id from read_parquet('{files}', union_by_name=true)"
+    with duckdb.connect() as connection:  # one each: the memory sampler reads meanwhile
+        return {native_id for (native_id,) in connection.sql(query).fetchall()}
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
@@ -110,9 +111,9 @@ def watch_memory(child: subprocess.Popen[bytes], root: Path) -> str:
     """The watch process's resident memory and how many polls it has made so far."""
     rss = psutil.Process(child.pid).memory_info().rss / 2**20
     files = str(root / "runs" / "**" / "*.parquet")
-    [(polls,)] = duckdb.sql(
-        f"select count(*) from read_parquet('{files}', union_by_name=true) where flow = 'watch'"
-    ).fetchall()
+    query = f"select count(*) from read_parquet('{files}', union_by_name=true) where flow = 'watch'"
+    with duckdb.connect() as connection:
+        [(polls,)] = connection.sql(query).fetchall()
     return f"{rss:.0f} MiB after {polls} polls"
 
 
