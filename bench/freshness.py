@@ -13,7 +13,8 @@ moments drawn at random (seeded), while
 
 For each item: the seconds from publishing until a reader finds it in the warehouse's
 ``articles`` files (checked every 0.5 s). Prints the table row for docs/benchmarks.md:
-items, p50, p95, max.
+items, p50, p95, max; in ``watch`` mode also the watch's resident memory every minute and
+how many polls it had made (``--interval 1 --items 60`` makes hundreds of polls).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -48,6 +50,7 @@ from tests.fixture_server import (
 EXNEWS = Path(sys.executable).with_name("exnews")
 SEED = 11
 CHECK_SECONDS = 0.5
+MEMORY_SECONDS = 60
 
 
 def stored_ids(root: Path) -> set[str]:
@@ -56,8 +59,9 @@ def stored_ids(root: Path) -> set[str]:
     if not any(folder.rglob("*.parquet")):
         return set()
     files = str(folder / "**" / "*.parquet")
-    rows = duckdb.sql(f"select distinct native_id from read_parquet('{files}', union_by_name=true)")
-    return {native_id for (native_id,) in rows.fetchall()}
+    query = f"select distinct native_id from read_parquet('{files}', union_by_name=true)"
+    with duckdb.connect() as connection:  # one each: the memory sampler reads meanwhile
+        return {native_id for (native_id,) in connection.sql(query).fetchall()}
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
@@ -107,16 +111,16 @@ def watch_memory(child: subprocess.Popen[bytes], root: Path) -> str:
     """The watch process's resident memory and how many polls it has made so far."""
     rss = psutil.Process(child.pid).memory_info().rss / 2**20
     files = str(root / "runs" / "**" / "*.parquet")
-    polls = duckdb.sql(
-        f"select count(*) from read_parquet('{files}', union_by_name=true) where flow = 'watch'"
-    ).fetchone()
-    return f"{rss:.0f} MiB after {polls[0] if polls else 0} polls"
+    query = f"select count(*) from read_parquet('{files}', union_by_name=true) where flow = 'watch'"
+    with duckdb.connect() as connection:
+        [(polls,)] = connection.sql(query).fetchall()
+    return f"{rss:.0f} MiB after {polls} polls"
 
 
 @contextmanager
 def watching(server: FixtureServer, root: Path, interval: float | None) -> Iterator[None]:
     """``exnews watch --sources binance`` against its own Prefect server, until SIGINT; its
-    memory once the fixtures landed and at the end (a watch must not grow with time)."""
+    memory sampled from when the fixtures landed."""
     with prefect_server(root.parent / "prefect") as prefect:
         env = {**os.environ, **crawl_environment(server), "PREFECT_API_URL": prefect.api_url}
         command = [str(EXNEWS), "watch", "--sources", "binance", "--warehouse", str(root)]
@@ -126,14 +130,24 @@ def watching(server: FixtureServer, root: Path, interval: float | None) -> Itera
             child = subprocess.Popen(
                 command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
+        done = threading.Event()
+        sampler = threading.Thread(target=_sample_memory, args=(child, root, done), daemon=True)
         try:
             wait_until(lambda: len(stored_ids(root)) >= EXPECTED["articles"], 900, "fixtures")
-            print(f"watch memory: {watch_memory(child, root)}", flush=True)
+            sampler.start()
             yield
-            print(f"watch memory: {watch_memory(child, root)}", flush=True)
         finally:
+            done.set()
             os.killpg(child.pid, signal.SIGINT)
             child.wait(timeout=60)
+
+
+def _sample_memory(child: subprocess.Popen[bytes], root: Path, done: threading.Event) -> None:
+    """The watch's memory every MEMORY_SECONDS while it runs: it must not grow with polls."""
+    while True:
+        print(f"watch memory: {watch_memory(child, root)}", flush=True)
+        if done.wait(MEMORY_SECONDS):
+            return
 
 
 @contextmanager

@@ -9,8 +9,6 @@ with a Prefect Automation and no code. The article is the event's resource; its 
 
 from __future__ import annotations
 
-import copy
-import logging
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -24,12 +22,6 @@ AUTOMATION_FILE = PROJECT / "automations" / "new-listing-webhook.yaml"
 WEBHOOK_BLOCK = "exnews-notify"
 OUTCOMES = ("new", "changed")
 
-logger = logging.getLogger(__name__)
-
-
-def event_name(outcome: str) -> str:
-    return f"exnews.article.{outcome}"
-
 
 def _label(value: object) -> str:
     """Resource labels are strings; an absent value is an empty one."""
@@ -40,7 +32,7 @@ def article_event(outcome: str, row: Mapping[str, Any], flow_name: str) -> dict[
     """The keyword arguments of ``emit_event`` for one stored article row."""
     published_at = row.get("published_at")
     return {
-        "event": event_name(outcome),
+        "event": f"exnews.article.{outcome}",
         "resource": {
             "prefect.resource.id": f"exnews.article.{row['article_id']}",
             "prefect.resource.name": _label(row.get("title"))[:200],
@@ -69,6 +61,7 @@ def emit_article_events(stored: list[tuple[str, Mapping[str, Any]]]) -> None:
     Events are sent by Prefect's background worker; one that cannot be queued is a
     warning, never a failed run: the article is stored either way.
     """
+    from prefect import get_run_logger
     from prefect.context import FlowRunContext
     from prefect.events import emit_event
 
@@ -79,12 +72,13 @@ def emit_article_events(stored: list[tuple[str, Mapping[str, Any]]]) -> None:
         try:
             emit_event(**article_event(outcome, row, context.flow.name))
         except Exception as error:  # an event is a notice: it never costs the data
-            logger.warning("could not emit %s for %s: %s", outcome, row.get("article_id"), error)
+            article_id = row.get("article_id")
+            get_run_logger().warning("could not emit %s for %s: %s", outcome, article_id, error)
 
 
 def automation_spec(block_document_id: UUID) -> dict[str, Any]:
     """The shipped automation (``automations/new-listing-webhook.yaml``) sending to a block."""
-    spec = copy.deepcopy(yaml.safe_load(AUTOMATION_FILE.read_text()))
+    spec = yaml.safe_load(AUTOMATION_FILE.read_text())
     for action in spec["actions"]:
         if action["type"] == "send-notification":
             action["block_document_id"] = str(block_document_id)

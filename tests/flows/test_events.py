@@ -144,3 +144,22 @@ def test_each_run_emits_one_new_event_per_new_article_and_one_changed_per_edit(
         proof["resource"]["prefect.resource.id"]
     ]
     assert events(on_server, "exnews.article.new", edited_since) == []
+
+
+def test_an_event_that_cannot_be_sent_is_a_warning_not_a_failed_run(
+    prefect_backend: str,
+    fixture_server: FixtureServer,
+    warehouse: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+):
+    from flows.ingest import ingest
+
+    def refuse(**_: Any) -> None:
+        raise ConnectionError("the events endpoint refused")
+
+    monkeypatch.setattr("prefect.events.emit_event", refuse)
+    [row] = ingest(sources=["binance"], warehouse=str(warehouse))
+    stored = connect(warehouse).execute("select count(*) from articles").fetchall()[0][0]
+    assert row["status"] != "failed" and row["items_new"] == stored > 0
+    assert caplog.text.count("could not emit new") == stored
