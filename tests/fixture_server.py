@@ -333,6 +333,7 @@ def publish_binance(
     stale = {"etag", "last-modified"}
     listing.headers = {k: v for k, v in listing.headers.items() if k.lower() not in stale}
     listing.body = json.dumps(page).encode()
+    listing.last_modified = formatdate(time.time(), usegmt=True)  # a changed page is newer
     return Publication(code, title, published_at)
 
 
