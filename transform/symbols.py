@@ -56,11 +56,14 @@ _TOKEN = re.compile(
     r"(?<![A-Za-z0-9])(?=[A-Z0-9]{4,30}(?![A-Za-z0-9]))[A-Z0-9]*"
     rf"(?:{'|'.join(sorted(QUOTE_ASSETS))})(?![A-Za-z0-9])"
 )
-_NAMED = re.compile(r"(?<=[A-Za-z0-9.\u4e00-\u9fff])\s*[(（](?P<ticker>[A-Z0-9]{1,15})[)）]")
+# The lookaheads on first characters let ``re`` skip most positions at once (see mentions).
+_NAMED = re.compile(
+    r"(?=[\s(（])(?<=[A-Za-z0-9.\u4e00-\u9fff])\s*[(（](?P<ticker>[A-Z0-9]{1,15})[)）]"
+)
 _CASHTAG = re.compile(r"(?<![A-Za-z0-9])\$(?P<ticker>[A-Z0-9]{1,15})(?![A-Za-z0-9])")
 _SEP = r"(?:\s*[,&]\s*(?:and\s+)?|\s+and\s+)"
 _LISTED = re.compile(
-    r"\b(?i:(?:de)?list|add|support|launch|remove)(?i:s|es|ed|ing)?\s+"
+    r"(?=[dDlLaAsSrRſ])\b(?i:(?:de)?list|add|support|launch|remove)(?i:s|es|ed|ing)?\s+"
     rf"(?P<tickers>{_TICKER}(?:{_SEP}{_TICKER})*)(?=[\s,.;:!?)]|$)"
 )
 # The Chinese form: "下架 CLV、STRAX 和 SNT", "上線 A 與 B" (verbs that take tickers only;
@@ -116,6 +119,13 @@ def find_symbols(text: str) -> Symbols:
         coins += [(start, base), (start + len(base), quote)]
     coins += [(start, ticker) for start, _, ticker in _coin_spans(text)]
     return Symbols(coins=_in_order(coins), pairs=_in_order(pairs))
+
+
+def find_pairs(text: str) -> tuple[str, ...]:
+    """``find_symbols(text).pairs`` without the coins' patterns, for readers of pairs only."""
+    return _in_order(
+        [(start, f"{base}/{quote}") for start, base, quote in _pairs(text[:ENRICH_TEXT_CHARS])]
+    )
 
 
 # A Markdown link to an exchange's trading page: its last path segment is the pair
