@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from transform import parse_page
-from transform.clean import GENERIC_SOURCE, article_json, clean_document, known_sources
 from transform.enrich import enrich
-from transform.fingerprint import fingerprint
+from transform.enrich.fingerprint import fingerprint
+from transform.extract.clean import GENERIC_SOURCE, article_json, clean_document, known_sources
 from transform.model import Article, Mention, Page, PayloadError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from transform.topics import find_topics
+from transform.enrich.topics import find_topics
 
 SEED = Path("/work/shared/seed/gate-square-post.txt")
 

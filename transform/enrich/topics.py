@@ -11,7 +11,7 @@ Topics: airdrop, bankruptcy, cbdc, defi, delisting, enforcement, etf, exploit, f
 gambling, hack, lawsuit, listing, mining, money_laundering, nft, phishing, regulation,
 rwa, sanctions, scam, stablecoin, staking, tax.
 
-Keywords live in ``transform/rules/<language>.toml`` (docs/languages.md): regexes matched
+Keywords live in ``transform/enrich/rules/<language>.toml`` (docs/languages.md): regexes matched
 between letter/digit boundaries in "words" tables (English), plain substrings in "text"
 tables (Chinese).
 """
@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from transform.rules import language_rules
+from transform.enrich.rules import language_rules
 
 # Word boundaries that also keep tickers out: "NFT/USDT" and "USDT/NFT" name no NFT.
 _BEFORE = r"(?<![A-Za-z0-9])(?<![A-Z0-9][/_-])"

@@ -18,14 +18,14 @@ someone counting "articles naming Cambodia" or "hacks over $10 million". The cho
 * Hong Kong and Macau are places (value their name); Singapore is a country (SG), never
   also a place. Places and organisations come from ``data/places.csv`` and
   ``data/organisations.csv``; the value is the canonical name.
-* Coins and pairs come from ``transform.symbols``; besides, the names of a few majors
+* Coins and pairs come from ``transform.enrich.symbols``; besides, the names of a few majors
   (Bitcoin, 以太坊) and their unambiguous bare tickers (BTC, ETH, USDT) are coins. A pair
   mention carries ``pair_kind``: spot, perpetual, futures or margin, by the words of its
   clause ("BSUUSDT 永续合约" is perpetual).
 * Money: amounts with a currency sign, code or word, scaled ("$1.2B", "1.5 亿美元");
   value "<amount> <unit>". Ranges ("$10-20 million") are skipped rather than misread.
 * Event times need a date and a time; a time without zone is UTC, as in
-  ``transform.dates``; a Chinese date without a year ("12月10日 16:00 (UTC+8)") takes the
+  ``transform.extract.dates``; a Chinese date without a year ("12月10日 16:00 (UTC+8)") takes the
   year of the article's time. Value: ISO 8601 in UTC.
 """
 
@@ -43,9 +43,9 @@ from importlib.resources import files
 
 import pycountry
 
-from transform.dates import parse_datetime
+from transform.enrich.symbols import pair_kind, symbol_spans
+from transform.extract.dates import parse_datetime
 from transform.model import Mention
-from transform.symbols import pair_kind, symbol_spans
 
 # Same start and length: the kind listed first wins (a blocker is dropped afterwards).
 _PRIORITY = (
@@ -274,8 +274,8 @@ _ZH_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
 
 @cache
 def _asset_kinds() -> dict[str, str]:
-    """Symbol -> kind of the bundled asset list (the one ``transform.symbols`` reads)."""
-    data = (files("transform") / "data" / "assets.csv").read_text(encoding="utf-8")
+    """Symbol -> kind of the bundled asset list (the one ``transform.enrich.symbols`` reads)."""
+    data = (files("transform.enrich") / "data" / "assets.csv").read_text(encoding="utf-8")
     return {row["symbol"]: row["kind"] for row in csv.DictReader(io.StringIO(data))}
 
 
@@ -596,7 +596,7 @@ def _range_ends(text: str, match: re.Match[str], moment: datetime) -> Iterator[_
 
 
 def _exchange_stamp(match: re.Match[str]) -> datetime | None:
-    """``transform.dates`` reads the ISO-like stamps ("2026-09-07 08:00 (UTC+8)") itself."""
+    """``transform.extract.dates`` reads the ISO-like stamps ("2026-09-07 08:00 (UTC+8)") itself."""
     groups = match.groupdict()
     stamp = (
         groups.get("sep") == "-"
@@ -1035,7 +1035,7 @@ def _trie_pattern(node: dict[str, dict]) -> str:
 
 
 def _rows(name: str) -> list[dict[str, str]]:
-    data = (files("transform") / "data" / name).read_text(encoding="utf-8")
+    data = (files("transform.enrich") / "data" / name).read_text(encoding="utf-8")
     return list(csv.DictReader(io.StringIO(data)))
 
 

@@ -34,7 +34,7 @@ from hashlib import blake2b
 
 import numpy as np
 
-from transform.symbols import find_pairs
+from transform.enrich.symbols import find_pairs
 
 BITS = 64
 SHINGLE = 3

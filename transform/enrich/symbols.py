@@ -211,7 +211,7 @@ def pair_kind(text: str, start: int, end: int) -> str:
 @cache
 def _assets() -> dict[str, str]:
     """Symbol -> kind (crypto, stablecoin, fiat) from the bundled list."""
-    data = (files("transform") / "data" / "assets.csv").read_text(encoding="utf-8")
+    data = (files("transform.enrich") / "data" / "assets.csv").read_text(encoding="utf-8")
     return {row["symbol"]: row["kind"] for row in csv.DictReader(io.StringIO(data))}
 
 
