@@ -49,13 +49,16 @@ _COMMON_WORDS = frozenset(
 # (backtracking into it made "list AAAA…" quadratic in the run's length).
 _TICKER = r"(?=[0-9]*+[A-Z])[A-Z0-9]++"
 _SEPARATED = re.compile(
-    r"(?<![A-Za-z0-9])(?P<base>[A-Z0-9]{2,20})[/_-](?P<quote>[A-Z0-9]{2,10})(?![A-Za-z0-9])"
+    r"(?<![A-Za-z0-9])(?P<base>[A-Z0-9]{2,20}+)[/_-](?P<quote>[A-Z0-9]{2,10}+)(?![A-Za-z0-9])"
 )
-# A 4-30 character token that ends in a quote asset: the candidates for a split.
-_TOKEN = re.compile(
-    r"(?<![A-Za-z0-9])(?=[A-Z0-9]{4,30}(?![A-Za-z0-9]))[A-Z0-9]*"
-    rf"(?:{'|'.join(sorted(QUOTE_ASSETS))})(?![A-Za-z0-9])"
+# A 4-30 character token that ends in a quote asset: the candidates for a split. The whole
+# run is taken at once, then its end is checked against the quotes (one look-behind per
+# quote length), rather than every shorter prefix tried against every quote.
+_QUOTE_ENDS = "|".join(
+    f"(?<={'|'.join(sorted(quote for quote in QUOTE_ASSETS if len(quote) == length))})"
+    for length in _QUOTE_LENGTHS
 )
+_TOKEN = re.compile(rf"(?<![A-Za-z0-9])[A-Z0-9]{{4,30}}+(?:{_QUOTE_ENDS})(?![A-Za-z0-9])")
 # The lookaheads on first characters let ``re`` skip most positions at once (see mentions).
 _NAMED = re.compile(
     r"(?=[\s(（])(?<=[A-Za-z0-9.\u4e00-\u9fff])\s*[(（](?P<ticker>[A-Z0-9]{1,15})[)）]"
