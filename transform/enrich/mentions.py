@@ -951,14 +951,23 @@ def _gazetteer() -> tuple[dict[str, tuple[str, str]], re.Pattern[str], re.Patter
 
 
 def _name_starts(names: Iterable[str]) -> re.Pattern[str]:
-    """Where a name can start: its first character in either case (function words match in
-    any case, "and" also as "&", an apostrophe either way), a Latin one after no letter or
-    digit."""
-    firsts = {case(name[0]) for name in names for case in (str.lower, str.upper)}
+    """Where a name can start: its first character (a Latin one after no letter or digit);
+    in either case, or "&", where the name opens with a function word (matched in any case,
+    "and" also as "&"); either apostrophe where it opens with one."""
+    firsts: set[str] = set()
+    for name in names:
+        if name.split(" ")[0] in _FUNCTION_WORDS:
+            firsts |= {name[0].lower(), name[0].upper(), "&"}
+        elif name[0] in "'’":
+            firsts |= {"'", "’"}
+        else:
+            firsts.add(name[0])
     latin = re.compile(f"[{_LATIN}]")
     latin_firsts = "".join(sorted(re.escape(char) for char in firsts if latin.match(char)))
     other_firsts = "".join(sorted(re.escape(char) for char in firsts if not latin.match(char)))
-    return re.compile(f"(?<![{_LATIN}])[{latin_firsts}]|[{other_firsts}&'’]")
+    starts = [f"(?<![{_LATIN}])[{latin_firsts}]"] if latin_firsts else []
+    starts += [f"[{other_firsts}]"] if other_firsts else []
+    return re.compile("|".join(starts))
 
 
 def _country_names() -> dict[str, list[str]]:
