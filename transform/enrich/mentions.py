@@ -291,6 +291,7 @@ def _money_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]
     first = re.escape("".join(sorted({sign[0] for sign in _SIGNS})))
     sign_first = re.compile(rf"(?=[{first}])(?P<sign>{signs})\s?{_NUMBER}{_SCALE}")
     code_first = re.compile(
+        rf"(?=[{''.join(sorted({code[0] for code in _PREFIX_CODES}))}])"
         rf"(?<![A-Za-z0-9])(?P<code>{'|'.join(_PREFIX_CODES)})\s+{_NUMBER}{_SCALE}"
     )
     codes = {

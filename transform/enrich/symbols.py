@@ -63,7 +63,8 @@ _TOKEN = re.compile(rf"(?<![A-Za-z0-9])[A-Z0-9]{{4,30}}+(?:{_QUOTE_ENDS})(?![A-Z
 _NAMED = re.compile(
     r"(?=[\s(（])(?<=[A-Za-z0-9.\u4e00-\u9fff])\s*[(（](?P<ticker>[A-Z0-9]{1,15})[)）]"
 )
-_CASHTAG = re.compile(r"(?<![A-Za-z0-9])\$(?P<ticker>[A-Z0-9]{1,15})(?![A-Za-z0-9])")
+# "$" first, then the look-behind: ``re`` finds a leading literal by a fast scan.
+_CASHTAG = re.compile(r"\$(?<![A-Za-z0-9]\$)(?P<ticker>[A-Z0-9]{1,15})(?![A-Za-z0-9])")
 _SEP = r"(?:\s*[,&]\s*(?:and\s+)?|\s+and\s+)"
 _LISTED = re.compile(
     r"(?=[dDlLaAsSrRſ])\b(?i:(?:de)?list|add|support|launch|remove)(?i:s|es|ed|ing)?\s+"
