@@ -59,13 +59,14 @@ _QUOTE_ENDS = "|".join(
     for length in _QUOTE_LENGTHS
 )
 _TOKEN = re.compile(rf"(?<![A-Za-z0-9])[A-Z0-9]{{4,30}}+(?:{_QUOTE_ENDS})(?![A-Za-z0-9])")
-# The lookaheads on first characters let ``re`` skip most positions at once (see mentions).
-_NAMED = re.compile(
-    r"(?=[\s(（])(?<=[A-Za-z0-9.\u4e00-\u9fff])\s*[(（](?P<ticker>[A-Z0-9]{1,15})[)）]"
-)
+# "Name (TICKER)": the bracketed ticker, then what ends the name before it, past any spaces
+# (found from the bracket: a pattern starting at every space cost more).
+_BRACKETED = re.compile(r"[(（](?P<ticker>[A-Z0-9]{1,15})[)）]")
+_NAME_END = re.compile(r"[A-Za-z0-9.\u4e00-\u9fff]")
 # "$" first, then the look-behind: ``re`` finds a leading literal by a fast scan.
 _CASHTAG = re.compile(r"\$(?<![A-Za-z0-9]\$)(?P<ticker>[A-Z0-9]{1,15})(?![A-Za-z0-9])")
 _SEP = r"(?:\s*[,&]\s*(?:and\s+)?|\s+and\s+)"
+# The lookahead on first characters lets ``re`` skip most positions at once (see mentions).
 _LISTED = re.compile(
     r"(?=[dDlLaAsSrRſ])\b(?i:(?:de)?list|add|support|launch|remove)(?i:s|es|ed|ing)?\s+"
     rf"(?P<tickers>{_TICKER}(?:{_SEP}{_TICKER})*)(?=[\s,.;:!?)]|$)"
@@ -173,7 +174,7 @@ def symbol_spans(text: str) -> list[tuple[str, str, str, int, int]]:
 def _coin_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, ticker) of ``Name (TICKER)``, cashtags and "Will List A, B and C" tickers."""
     coins: list[tuple[int, int, str]] = []
-    for match in _NAMED.finditer(text):
+    for match in _named(text):
         if _is_coin(match["ticker"]):
             coins.append((match.start("ticker"), match.end("ticker"), match["ticker"]))
     for match in _CASHTAG.finditer(text):
@@ -186,6 +187,17 @@ def _coin_spans(text: str) -> list[tuple[int, int, str]]:
             if _is_listed_ticker(ticker[0]):
                 coins.append((offset + ticker.start(), offset + ticker.end(), ticker[0]))
     return coins
+
+
+def _named(text: str) -> Iterator[re.Match[str]]:
+    """Bracketed tickers right after a name: a letter, digit, full stop or Han character,
+    then spaces or none."""
+    for match in _BRACKETED.finditer(text):
+        start = match.start()
+        while start and text[start - 1].isspace():
+            start -= 1
+        if start and _NAME_END.match(text, start - 1):
+            yield match
 
 
 def _lists_before(text: str) -> Iterator[re.Match[str]]:
