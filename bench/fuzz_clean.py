@@ -24,7 +24,7 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports(include=["transform"]):
-    from transform.clean import clean_document, known_sources
+    from transform.extract.clean import clean_document, known_sources
     from transform.model import PayloadError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -34,7 +34,7 @@ URL = "https://www.gate.com/news/detail/market-wrap-everything-14299999"
 WORDS_PER_MB = 300_000 / 9.4  # the page of the issue: 9.4 MB, 300,000 words
 MiB = 1024 * 1024
 SPIDER_CAP = 16 * MiB  # spiders.settings.DOWNLOAD_MAXSIZE
-# The peer: trafilatura alone, with the options transform.html passes it.
+# The peer: trafilatura alone, with the options transform.extract.html passes it.
 PEER = """
 import sys, time, trafilatura
 html = open(sys.argv[1], "rb").read()

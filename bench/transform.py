@@ -7,7 +7,7 @@ every ``*.html`` of ``--corpus DIR`` (any folder of saved pages). Side by side, 
 
 * ``trafilatura.extract(html, url=url)``, trafilatura's defaults: the peer;
 * ``trafilatura.extract(..., fast=True)``, for reference;
-* ``transform.clean.clean_document`` with everything it does: body, Markdown, metadata,
+* ``transform.extract.clean.clean_document`` with everything it does: body, Markdown, metadata,
   dates, language, category, topics, mentions, coins, pairs, fingerprint.
 
 One process runs all three on each page in turn (imports and a warm-up page not timed), so
@@ -86,7 +86,7 @@ def _work(contender: str) -> Callable[[bytes, str | None], str | None]:
         return lambda html, url: trafilatura.extract(html, url=url)
     if contender == "extract_fast":
         return lambda html, url: trafilatura.extract(html, url=url, fast=True)
-    from transform.clean import clean_document
+    from transform.extract.clean import clean_document
     from transform.model import PayloadError
 
     fetched_at = datetime.now(UTC)

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.process import Window, process_pages
-from transform.category import TAXONOMY
+from transform.enrich.category import TAXONOMY
 from warehouse import connect, search
 from warehouse.compaction import DEFAULT_RETENTION, compact
 from warehouse.reader import iter_raw_pages

@@ -500,7 +500,7 @@ def compact(
 
 def _parser_source(source: str | None) -> str | None:
     """A source ``transform`` has a parser for; another is bad usage."""
-    from transform.clean import known_sources
+    from transform.extract.clean import known_sources
 
     if source is not None and source not in known_sources():
         raise typer.BadParameter(f"unknown source {source!r} (known: {', '.join(known_sources())})")
@@ -573,7 +573,7 @@ class _CleanError(Exception):
 
 def _cleaned(file: str, url: str | None, source: str | None, fetched_at: datetime) -> Any:
     """One file's article as JSON values; raises :class:`_CleanError`."""
-    from transform.clean import article_json, clean_document
+    from transform.extract.clean import article_json, clean_document
     from transform.model import PayloadError
 
     try:

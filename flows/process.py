@@ -16,7 +16,7 @@ from typing import Any
 
 from flows.events import OUTCOMES, emit_article_events
 from transform import Article, Page, parse_page
-from transform.fingerprint import pick_story
+from transform.enrich.fingerprint import pick_story
 from transform.limits import LimitError
 from warehouse.schemas import TABLES
 from warehouse.state import story_candidates

@@ -31,7 +31,7 @@ from typing import Any
 from spiders.sources.kucoin import ANN_TYPE, LANG, KucoinSpider
 from spiders.sources.okx import OkxSpider
 from tests.fixture_server import FixtureServer, Route
-from transform.html import parse_document, script_json
+from transform.extract.html import parse_document, script_json
 from transform.sources.okx import article_slug
 
 OKX = "www.okx.com"

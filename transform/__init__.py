@@ -16,7 +16,9 @@ SHAPE_ERRORS = (ValueError, KeyError, TypeError, IndexError, AttributeError)
 
 def _parser(source: str) -> Callable[[Page], list[Article]]:
     """``transform.sources.<source>.parse``: adding a source adds a module, nothing else."""
-    if not source.isidentifier():
+    from transform.sources import SHARED
+
+    if not source.isidentifier() or source in SHARED:
         raise PayloadError(f"no parser for source {source!r}")
     try:
         module = importlib.import_module(f"transform.sources.{source}")

@@ -11,7 +11,7 @@ import scrapy
 from scrapy.http import Response
 
 from spiders.base import WindowedSpider, json_payload
-from transform.dates import parse_datetime
+from transform.extract.dates import parse_datetime
 
 API = "https://www.binance.com/bapi/composite/v1/public/cms/article"
 

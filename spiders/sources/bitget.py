@@ -11,7 +11,7 @@ import scrapy
 from scrapy.http import Response
 
 from spiders.base import AnnouncementPagesSpider, json_payload
-from transform.dates import parse_datetime
+from transform.extract.dates import parse_datetime
 
 API = "https://api.bitget.com/api/v2/public/annoucements"  # sic: the API spells it so
 # "Search for announcements within one month": a longer window is asked month by month.

@@ -13,9 +13,9 @@ import scrapy
 from scrapy.http import Response
 
 from spiders.feeds import FeedSpider
-from transform.dates import parse_datetime
-from transform.feeds import feed_items
+from transform.extract.dates import parse_datetime
 from transform.sources.coinbase import listed_post
+from transform.sources.feeds import feed_items
 
 BLOG = "https://www.coinbase.com/blog/rss.xml"
 STATUS = "https://status.coinbase.com/history.rss"

@@ -14,7 +14,7 @@ import scrapy
 from scrapy.http import Response
 
 from spiders.base import WindowedSpider
-from transform.html import parse_document
+from transform.extract.html import parse_document
 from transform.sources.gate_announcements import SITE
 from transform.sources.gate_news import NewsLink, news_links, next_page
 

@@ -17,7 +17,7 @@ import scrapy
 from scrapy.http import Response
 
 from spiders.base import WindowedSpider
-from transform.html import parse_document
+from transform.extract.html import parse_document
 from transform.sources.gate_square import ARTICLE_URL, list_entries
 
 SITE = "https://www.gate.com"

@@ -17,7 +17,7 @@ from scrapy.http import Response
 
 from spiders.base import json_payload
 from spiders.feeds import FeedSpider
-from transform.dates import parse_datetime
+from transform.extract.dates import parse_datetime
 
 POSTS = "https://blog.kraken.com/wp-json/wp/v2/posts"
 STATUS = "https://status.kraken.com/history.rss"

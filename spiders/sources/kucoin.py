@@ -12,7 +12,7 @@ import scrapy
 from scrapy.http import Response
 
 from spiders.base import WindowedSpider, json_payload
-from transform.dates import parse_datetime
+from transform.extract.dates import parse_datetime
 from transform.sources.kucoin import article_path
 
 API = "https://api.kucoin.com/api/v3/announcements"

@@ -12,7 +12,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from spiders.base import WindowedSpider, json_payload
-from transform.dates import parse_datetime
+from transform.extract.dates import parse_datetime
 from transform.sources.okx import HELP_URL, article_slug, entry_time
 
 API = "https://www.okx.com/api/v5/support"

@@ -24,15 +24,15 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from transform import Page, PayloadError, parse_page
-from transform.category import category_from_title
-from transform.clean import clean_document, known_sources
-from transform.dates import parse_datetime, resolve_relative
-from transform.fingerprint import fingerprint
-from transform.language import detect_language
-from transform.markup import render_html
-from transform.mentions import find_mentions
-from transform.symbols import find_symbols, symbol_spans
-from transform.topics import find_topics
+from transform.enrich.category import category_from_title
+from transform.enrich.fingerprint import fingerprint
+from transform.enrich.mentions import find_mentions
+from transform.enrich.symbols import find_symbols, symbol_spans
+from transform.enrich.topics import find_topics
+from transform.extract.clean import clean_document, known_sources
+from transform.extract.dates import parse_datetime, resolve_relative
+from transform.extract.language import detect_language
+from transform.extract.markup import render_html
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 NOT_PAYLOADS = {"expected.json", "routes.json", "robots.txt"}

@@ -17,8 +17,8 @@ from pathlib import Path
 from tests.capture_server import binance_capture_routes
 from tests.conftest import captures
 from tests.fixture_server import serve
+from transform.enrich.symbols import find_symbols
 from transform.sources.binance import render_body
-from transform.symbols import find_symbols
 from warehouse import connect
 
 

@@ -191,9 +191,9 @@ def test_an_unreadable_warehouse_is_one_line(warehouse: Path):
 def test_a_bug_is_one_line_naming_the_error_type():
     """An error no command handles is a bug: its type and message, exit 1, no traceback."""
     program = (
-        "import sys, transform.clean\n"
+        "import sys, transform.extract.clean\n"
         "def broken(*args, **kwargs): raise KeyError('a bug')\n"
-        "transform.clean.clean_document = broken\n"
+        "transform.extract.clean.clean_document = broken\n"
         "from flows.cli import app\n"
         f"sys.argv = ['exnews', 'clean', {str(BINANCE_DETAIL)!r}]\n"
         "app(prog_name='exnews')\n"

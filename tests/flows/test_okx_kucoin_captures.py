@@ -26,9 +26,9 @@ from tests.okx_kucoin_capture_server import (
     okx_help_pages,
     okx_kucoin_capture_routes,
 )
-from transform.markup import render_html
+from transform.enrich.symbols import find_symbols
+from transform.extract.markup import render_html
 from transform.sources.okx import article_slug
-from transform.symbols import find_symbols
 from warehouse import connect
 
 

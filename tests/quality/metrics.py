@@ -220,7 +220,7 @@ def gazetteer_aliases() -> dict[str, str]:
     name, case-folded keys: "SEC" and "U.S. Securities and Exchange Commission" are one
     organisation. Naming is not detection, so both sides are normalised the same way."""
     aliases: dict[str, str] = {}
-    data = files("transform") / "data"
+    data = files("transform.enrich") / "data"
     for name in ("organisations.csv", "places.csv"):
         resource = data / name
         if not resource.is_file():
@@ -319,7 +319,7 @@ def category_accuracy(pairs: Iterable[tuple[str | None, str]]) -> float:
 
 
 def default_extractor() -> Extractor:
-    from transform.clean import clean_document
+    from transform.extract.clean import clean_document
 
     return clean_document
 

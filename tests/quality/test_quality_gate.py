@@ -34,9 +34,9 @@ from tests.quality.metrics import (
     shingles,
     tokenize,
 )
-from transform.category import TAXONOMY
-from transform.clean import known_sources
-from transform.symbols import PAIR_KINDS
+from transform.enrich.category import TAXONOMY
+from transform.enrich.symbols import PAIR_KINDS
+from transform.extract.clean import known_sources
 
 # Set from measured values: each is the figure `python -m tests.quality.report` measured on
 # 2026-11-30 on the 176 documents (shown after #), taken a little lower and rounded down to a

@@ -1,6 +1,6 @@
-"""Category rules (transform/rules/*.toml through transform.category): the title shapes
-exchanges publish in English, simplified and traditional Chinese, and the body's opening
-when the title is silent."""
+"""Category rules (transform/enrich/rules/*.toml through transform.enrich.category): the
+title shapes exchanges publish in English, simplified and traditional Chinese, and the
+body's opening when the title is silent."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from transform.category import (
+from transform.enrich import enrich
+from transform.enrich.category import (
     CATEGORY_ORDER,
     TAXONOMY,
     TITLE_CHARS,
     category_from_text,
     category_from_title,
 )
-from transform.enrich import enrich
 from transform.model import Article
 
 

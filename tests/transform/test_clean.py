@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
+import transform.sources
 from transform import parse_page
-from transform.clean import GENERIC_SOURCE, article_json, clean_document, known_sources
 from transform.enrich import enrich
-from transform.fingerprint import fingerprint
+from transform.enrich.fingerprint import fingerprint
+from transform.extract.clean import GENERIC_SOURCE, article_json, clean_document, known_sources
 from transform.model import Article, Mention, Page, PayloadError
+from transform.sources import SHARED
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SHARED_SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "gate-square-post.txt"
@@ -238,6 +240,17 @@ def test_unreadable_input_says_what(content: bytes, source: str | None, message:
 
 def test_known_sources() -> None:
     assert {"binance", "gate_news", "gate_square", "okx"} <= set(known_sources())
+
+
+@pytest.mark.parametrize("shared", sorted(SHARED))
+def test_shared_readers_are_no_sources(shared: str) -> None:
+    """transform/sources/ also holds readers several parsers share: no source key names them."""
+    assert Path(transform.sources.__file__).with_name(f"{shared}.py").exists()
+    assert shared not in known_sources()
+    with pytest.raises(PayloadError, match="no parser"):
+        parse_page(Page("raw", shared, "list", "https://example.com/", FETCHED_AT, b"<rss/>"))
+    with pytest.raises(PayloadError, match="unknown source"):
+        clean_document(b"<rss/>", source=shared, fetched_at=FETCHED_AT)
 
 
 # --- enrich and article_json ------------------------------------------------------------

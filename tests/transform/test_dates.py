@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from transform.dates import from_epoch, parse_datetime, resolve_relative
+from transform.extract.dates import from_epoch, parse_datetime, resolve_relative
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 

@@ -1,6 +1,6 @@
 """SimHash fingerprints on the Binance fixtures: the threshold between one story and two.
 
-The numbers in the module docstring of transform.fingerprint come from these tests.
+The numbers in the module docstring of transform.enrich.fingerprint come from these tests.
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from transform.fingerprint import (
+from transform.enrich.fingerprint import (
     SAME_STORY_DISTANCE,
     fingerprint,
     hamming,
     same_story,
     story_key,
 )
-from transform.markup import MarkupError
+from transform.extract.markup import MarkupError
 from transform.sources.binance import render_body
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "binance"

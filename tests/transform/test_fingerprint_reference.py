@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.news_pages import news_pages
-from transform.fingerprint import (
+from transform.enrich.fingerprint import (
     _TOKEN,
     BITS,
     ENTITY_SHARE,
@@ -27,7 +27,7 @@ from transform.fingerprint import (
     SHINGLE,
     fingerprint,
 )
-from transform.symbols import find_symbols
+from transform.enrich.symbols import find_symbols
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,7 +62,7 @@ def reference_features(text: str) -> dict[str, int]:
 
 
 def reference_fingerprint(text: str) -> str:
-    """The SimHash as transform.fingerprint computed it before numpy (commit f296160)."""
+    """The SimHash as transform.enrich.fingerprint computed it before numpy (commit f296160)."""
     sums = [[0] * 256 for _ in range(BITS // 8)]
     everything = 0
     for feature, weight in reference_features(text).items():

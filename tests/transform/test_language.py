@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from transform.language import LANGUAGES, detect_language
+from transform.extract.language import LANGUAGES, detect_language
 
 SEED = Path(__file__).resolve().parents[1] / "fixtures" / "gate_square" / "seed-post.txt"
 

@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 
 from transform import PayloadError, parse_page
-from transform.clean import article_json, clean_document
-from transform.dates import parse_datetime, resolve_relative
 from transform.enrich import enrich
+from transform.enrich.mentions import find_mentions
+from transform.extract.clean import article_json, clean_document
+from transform.extract.dates import parse_datetime, resolve_relative
+from transform.extract.markup import render_html, render_tree
 from transform.limits import (
     ENRICH_TEXT_CHARS,
     MAX_JSON_DEPTH,
@@ -22,8 +24,6 @@ from transform.limits import (
     check_json_depth,
     load_json,
 )
-from transform.markup import render_html, render_tree
-from transform.mentions import find_mentions
 from transform.model import Article, Page
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

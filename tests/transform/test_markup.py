@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from transform.markup import MarkupError, RenderedBody
+from transform.enrich.symbols import find_symbols
+from transform.extract.markup import MarkupError, RenderedBody
 from transform.sources.binance import render_body
-from transform.symbols import find_symbols
 
 CAPTURES = Path("/work/shared/reference/captures/binance")
 DISCLAIMER = (

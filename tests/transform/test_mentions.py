@@ -9,9 +9,9 @@ from pathlib import Path
 import pycountry
 import pytest
 
-from transform.mentions import find_mentions
+from transform.enrich.mentions import find_mentions
+from transform.enrich.symbols import find_symbols, symbol_spans
 from transform.model import Mention
-from transform.symbols import find_symbols, symbol_spans
 
 SEED = Path("/work/shared/seed/gate-square-post.txt")
 
@@ -602,7 +602,7 @@ def test_symbol_spans_agree_with_find_symbols() -> None:
 
 
 def _rows(name: str) -> list[dict[str, str]]:
-    data = (files("transform") / "data" / name).read_text(encoding="utf-8")
+    data = (files("transform.enrich") / "data" / name).read_text(encoding="utf-8")
     return list(csv.DictReader(io.StringIO(data)))
 
 

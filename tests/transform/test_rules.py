@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from transform.category import CATEGORY_ORDER
-from transform.rules import RulesError, language_rules, read_table
+from transform.enrich.category import CATEGORY_ORDER
+from transform.enrich.rules import RulesError, language_rules, read_table
 
 
 def test_the_bundled_tables() -> None:

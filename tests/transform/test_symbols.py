@@ -9,8 +9,7 @@ from importlib.resources import files
 import pytest
 
 from transform.enrich import enrich
-from transform.model import Article
-from transform.symbols import (
+from transform.enrich.symbols import (
     QUOTE_ASSETS,
     Symbols,
     find_symbols,
@@ -18,6 +17,7 @@ from transform.symbols import (
     symbol_spans,
     trade_link_symbols,
 )
+from transform.model import Article
 
 
 @pytest.mark.parametrize(
@@ -123,7 +123,7 @@ def test_symbols_is_frozen() -> None:
 
 
 def test_asset_list_is_well_formed_and_covers_quotes() -> None:
-    data = (files("transform") / "data" / "assets.csv").read_text(encoding="utf-8")
+    data = (files("transform.enrich") / "data" / "assets.csv").read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(data)))
     assert list(rows[0]) == ["symbol", "name", "kind"]
     symbols = [row["symbol"] for row in rows]

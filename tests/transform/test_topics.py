@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from transform.topics import find_topics
+from transform.enrich.topics import find_topics
 
 SEED = Path("/work/shared/seed/gate-square-post.txt")
 
@@ -111,3 +111,19 @@ def test_etf_needs_the_word() -> None:
     assert find_topics("Grayscale files for a Solana fund", "") == []
     assert find_topics("Grayscale files for a Solana ETF", "") == ["etf"]
     assert find_topics("etf", "") == []
+
+
+@pytest.mark.parametrize(
+    ("body", "topics"),
+    [
+        ("A data breach exposed user emails.", ["hack"]),
+        ("The SECURITY BREACHES were disclosed.", ["hack"]),
+        ("A protocol flaw let an attacker mint tokens.", ["exploit"]),
+        ("Parliament passed a framework for stablecoins.", ["regulation", "stablecoin"]),
+        ("The data was secure; no breach of terms.", []),
+    ],
+)
+def test_keywords_opening_with_alternatives(body: str, topics: list[str]) -> None:
+    """Keywords whose literals are the alternatives of a leading group ("(?:security|data)
+    breach") are still found, in any case, and only in their words."""
+    assert find_topics("", body) == topics

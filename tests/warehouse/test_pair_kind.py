@@ -7,7 +7,7 @@ import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 
-from transform.clean import clean_document
+from transform.extract.clean import clean_document
 from warehouse import connect
 from warehouse.schemas import TABLES
 from warehouse.writer import write_rows

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.quality.metrics import load_labels
-from transform.clean import clean_document
+from transform.extract.clean import clean_document
 from warehouse import connect, search
 from warehouse.compaction import compact
 from warehouse.schemas import TABLES

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from transform.category import category_from_title
-from transform.dates import parse_datetime
+from transform.enrich.category import category_from_title
+from transform.enrich.symbols import find_symbols
+from transform.extract.dates import parse_datetime
+from transform.extract.markup import MarkupError, RenderedBody, render_tree
 from transform.limits import LimitError, load_json
-from transform.markup import MarkupError, RenderedBody, render_tree
 from transform.model import Article, Page, PayloadError, parse_by_kind
-from transform.symbols import find_symbols
 
 SOURCE = "binance"
 LANGUAGE = "en"

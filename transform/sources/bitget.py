@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from transform.dates import parse_datetime
-from transform.html import extract_article, parse_document, script_json
-from transform.markup import RenderedBody, render_html
+from transform.extract.dates import parse_datetime
+from transform.extract.html import extract_article, parse_document, script_json
+from transform.extract.markup import RenderedBody, render_html
 from transform.model import Article, Page, PayloadError, parse_by_kind
 from transform.sources.bybit import announcement, api_payload
 

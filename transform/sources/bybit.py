@@ -12,10 +12,10 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from transform.category import category_from_title
-from transform.dates import parse_datetime
-from transform.html import parse_document, script_json
-from transform.markup import MarkupError, Node, RenderedBody, render_tree
+from transform.enrich.category import category_from_title
+from transform.extract.dates import parse_datetime
+from transform.extract.html import parse_document, script_json
+from transform.extract.markup import MarkupError, Node, RenderedBody, render_tree
 from transform.model import Article, Page, PayloadError, parse_by_kind
 
 SOURCE = "bybit"

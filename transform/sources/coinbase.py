@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from transform.dates import parse_datetime
-from transform.feeds import (
+from transform.extract.dates import parse_datetime
+from transform.extract.html import extract_article
+from transform.extract.markup import RenderedBody, render_html
+from transform.model import Article, Page, PayloadError
+from transform.sources.feeds import (
     FeedItem,
     blog_category,
     feed_article,
@@ -12,9 +15,6 @@ from transform.feeds import (
     plain_text,
     status_articles,
 )
-from transform.html import extract_article
-from transform.markup import RenderedBody, render_html
-from transform.model import Article, Page, PayloadError
 
 
 def listed_post(item: FeedItem) -> dict[str, object]:

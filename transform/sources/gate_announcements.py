@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from transform.category import category_from_title
-from transform.dates import parse_datetime
-from transform.html import parse_document, script_json
-from transform.markup import RenderedBody
+from transform.enrich.category import category_from_title
+from transform.extract.dates import parse_datetime
+from transform.extract.html import parse_document, script_json
+from transform.extract.markup import RenderedBody
 from transform.model import Article, Page, PayloadError
 
 SITE = "https://www.gate.com"

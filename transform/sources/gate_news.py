@@ -16,10 +16,10 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 
-from transform.category import category_from_title
-from transform.dates import parse_datetime
-from transform.html import extract_article, parse_document
-from transform.markup import RenderedBody
+from transform.enrich.category import category_from_title
+from transform.extract.dates import parse_datetime
+from transform.extract.html import extract_article, parse_document
+from transform.extract.markup import RenderedBody
 from transform.model import Article, Page, PayloadError, parse_by_kind
 from transform.sources.gate_announcements import gate_article, markdown_text, site_language
 

@@ -4,7 +4,7 @@ The page structure is undocumented (reference §1.7). Metadata comes from what t
 embeds when present: JSON-LD (a ``SocialMediaPosting``: author, time, interaction
 counts), ``__NEXT_DATA__`` (post ids with their creation time, on feed and post pages),
 OpenGraph and ``<time>``; the post itself, its bar and its comments from the rendered
-text (:mod:`transform.gate_square_text`), which is also what :func:`parse_text` reads.
+text (:mod:`transform.sources.gate_square_text`), which is also what :func:`parse_text` reads.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from typing import Any
 
 import lxml.html
 
-from transform.category import category_from_title
-from transform.dates import parse_datetime
-from transform.gate_square_text import TextPost, page_lines, read_post, resolve_time
-from transform.html import page_metadata, parse_document, script_json
+from transform.enrich.category import category_from_title
+from transform.extract.dates import parse_datetime
+from transform.extract.html import page_metadata, parse_document, script_json
 from transform.limits import load_json
 from transform.model import Article, Page, PayloadError, RenderedBody, parse_by_kind
+from transform.sources.gate_square_text import TextPost, page_lines, read_post, resolve_time
 
 SOURCE = "gate_square"
 EXCHANGE = "gate"

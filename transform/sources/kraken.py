@@ -6,10 +6,16 @@ from typing import Any
 
 import lxml.html
 
-from transform.dates import parse_datetime
-from transform.feeds import blog_category, feed_article, feed_of, plain_text, status_articles
-from transform.markup import RenderedBody, render_html
+from transform.extract.dates import parse_datetime
+from transform.extract.markup import RenderedBody, render_html
 from transform.model import Article, Page, PayloadError
+from transform.sources.feeds import (
+    blog_category,
+    feed_article,
+    feed_of,
+    plain_text,
+    status_articles,
+)
 
 # WordPress blocks and plugins that add calls to action and sharing to a post's content.
 _CHROME_CLASSES = ("wp-block-buttons", "sharedaddy", "jp-relatedposts", "wp-block-social-links")

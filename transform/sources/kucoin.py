@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 import lxml.html
 
-from transform.dates import parse_datetime
-from transform.markup import RenderedBody, render_html
+from transform.extract.dates import parse_datetime
+from transform.extract.markup import RenderedBody, render_html
 from transform.model import Article, Page, PayloadError, parse_by_kind
 from transform.sources.okx import announcement, json_object
 

@@ -20,10 +20,10 @@ from urllib.parse import urlsplit
 
 import lxml.html
 
-from transform.category import category_from_title
-from transform.dates import parse_datetime
-from transform.html import parse_document, script_json
-from transform.markup import RenderedBody, render_html
+from transform.enrich.category import category_from_title
+from transform.extract.dates import parse_datetime
+from transform.extract.html import parse_document, script_json
+from transform.extract.markup import RenderedBody, render_html
 from transform.model import Article, Page, PayloadError, parse_by_kind
 
 LANGUAGE = "en"

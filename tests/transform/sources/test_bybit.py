@@ -13,7 +13,7 @@ import scrapy
 from scrapy.http import HtmlResponse, TextResponse
 
 from spiders.sources.bybit import BybitSpider
-from transform.markup import MarkupError
+from transform.extract.markup import MarkupError
 from transform.model import Page, PayloadError
 from transform.sources.bybit import SUMMARY_NOTE, article_uid, parse, render_content
 

@@ -13,9 +13,9 @@ from scrapy.utils.test import get_crawler
 
 from spiders.sources.coinbase import BLOG, STATUS, CoinbaseSpider
 from tests.transform.sources.test_kraken import check_status_capture, ingest_status_capture
-from transform.feeds import feed_items
 from transform.model import Page, PayloadError
 from transform.sources.coinbase import listed_post, parse
+from transform.sources.feeds import feed_items
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "coinbase"
 FETCHED = datetime(2026, 11, 27, tzinfo=UTC)

@@ -11,7 +11,7 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 
 from spiders.sources.gate_news import GateNewsSpider
-from transform.html import parse_document
+from transform.extract.html import parse_document
 from transform.model import Page, PayloadError
 from transform.sources.gate_news import native_id, news_links, next_page, parse
 

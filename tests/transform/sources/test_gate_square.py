@@ -11,10 +11,10 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 
 from spiders.sources.gate_square import GateSquareSpider
-from transform.gate_square_text import count, resolve_time, split_badges
-from transform.html import parse_document
+from transform.extract.html import parse_document
 from transform.model import Article, Page, PayloadError
 from transform.sources.gate_square import headline, list_entries, parse, parse_text
+from transform.sources.gate_square_text import count, resolve_time, split_badges
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "gate_square"
 SHARED_SEED = Path(__file__).resolve().parents[4] / "shared" / "seed" / "gate-square-post.txt"

@@ -49,18 +49,26 @@ _COMMON_WORDS = frozenset(
 # (backtracking into it made "list AAAA…" quadratic in the run's length).
 _TICKER = r"(?=[0-9]*+[A-Z])[A-Z0-9]++"
 _SEPARATED = re.compile(
-    r"(?<![A-Za-z0-9])(?P<base>[A-Z0-9]{2,20})[/_-](?P<quote>[A-Z0-9]{2,10})(?![A-Za-z0-9])"
+    r"(?<![A-Za-z0-9])(?P<base>[A-Z0-9]{2,20}+)[/_-](?P<quote>[A-Z0-9]{2,10}+)(?![A-Za-z0-9])"
 )
-# A 4-30 character token that ends in a quote asset: the candidates for a split.
-_TOKEN = re.compile(
-    r"(?<![A-Za-z0-9])(?=[A-Z0-9]{4,30}(?![A-Za-z0-9]))[A-Z0-9]*"
-    rf"(?:{'|'.join(sorted(QUOTE_ASSETS))})(?![A-Za-z0-9])"
+# A 4-30 character token that ends in a quote asset: the candidates for a split. The whole
+# run is taken at once, then its end is checked against the quotes (one look-behind per
+# quote length), rather than every shorter prefix tried against every quote.
+_QUOTE_ENDS = "|".join(
+    f"(?<={'|'.join(sorted(quote for quote in QUOTE_ASSETS if len(quote) == length))})"
+    for length in _QUOTE_LENGTHS
 )
-_NAMED = re.compile(r"(?<=[A-Za-z0-9.\u4e00-\u9fff])\s*[(（](?P<ticker>[A-Z0-9]{1,15})[)）]")
-_CASHTAG = re.compile(r"(?<![A-Za-z0-9])\$(?P<ticker>[A-Z0-9]{1,15})(?![A-Za-z0-9])")
+_TOKEN = re.compile(rf"(?<![A-Za-z0-9])[A-Z0-9]{{4,30}}+(?:{_QUOTE_ENDS})(?![A-Za-z0-9])")
+# "Name (TICKER)": the bracketed ticker, then what ends the name before it, past any spaces
+# (found from the bracket: a pattern starting at every space cost more).
+_BRACKETED = re.compile(r"[(（](?P<ticker>[A-Z0-9]{1,15})[)）]")
+_NAME_END = re.compile(r"[A-Za-z0-9.\u4e00-\u9fff]")
+# "$" first, then the look-behind: ``re`` finds a leading literal by a fast scan.
+_CASHTAG = re.compile(r"\$(?<![A-Za-z0-9]\$)(?P<ticker>[A-Z0-9]{1,15})(?![A-Za-z0-9])")
 _SEP = r"(?:\s*[,&]\s*(?:and\s+)?|\s+and\s+)"
+# The lookahead on first characters lets ``re`` skip most positions at once (see mentions).
 _LISTED = re.compile(
-    r"\b(?i:(?:de)?list|add|support|launch|remove)(?i:s|es|ed|ing)?\s+"
+    r"(?=[dDlLaAsSrRſ])\b(?i:(?:de)?list|add|support|launch|remove)(?i:s|es|ed|ing)?\s+"
     rf"(?P<tickers>{_TICKER}(?:{_SEP}{_TICKER})*)(?=[\s,.;:!?)]|$)"
 )
 # The Chinese form: "下架 CLV、STRAX 和 SNT", "上線 A 與 B" (verbs that take tickers only;
@@ -118,6 +126,13 @@ def find_symbols(text: str) -> Symbols:
     return Symbols(coins=_in_order(coins), pairs=_in_order(pairs))
 
 
+def find_pairs(text: str) -> tuple[str, ...]:
+    """``find_symbols(text).pairs`` without the coins' patterns, for readers of pairs only."""
+    return _in_order(
+        [(start, f"{base}/{quote}") for start, base, quote in _pairs(text[:ENRICH_TEXT_CHARS])]
+    )
+
+
 # A Markdown link to an exchange's trading page: its last path segment is the pair
 # ("/zh/trade/YZY_USDT", "/futures/USDT/HOLO_USDT", "/trade-spot/btc-usdt", "/spot/BTCUSDT").
 # Quantifiers are bounded so that a run of unclosed links costs linear time.
@@ -159,7 +174,7 @@ def symbol_spans(text: str) -> list[tuple[str, str, str, int, int]]:
 def _coin_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, ticker) of ``Name (TICKER)``, cashtags and "Will List A, B and C" tickers."""
     coins: list[tuple[int, int, str]] = []
-    for match in _NAMED.finditer(text):
+    for match in _named(text):
         if _is_coin(match["ticker"]):
             coins.append((match.start("ticker"), match.end("ticker"), match["ticker"]))
     for match in _CASHTAG.finditer(text):
@@ -172,6 +187,17 @@ def _coin_spans(text: str) -> list[tuple[int, int, str]]:
             if _is_listed_ticker(ticker[0]):
                 coins.append((offset + ticker.start(), offset + ticker.end(), ticker[0]))
     return coins
+
+
+def _named(text: str) -> Iterator[re.Match[str]]:
+    """Bracketed tickers right after a name: a letter, digit, full stop or Han character,
+    then spaces or none."""
+    for match in _BRACKETED.finditer(text):
+        start = match.start()
+        while start and text[start - 1].isspace():
+            start -= 1
+        if start and _NAME_END.match(text, start - 1):
+            yield match
 
 
 def _lists_before(text: str) -> Iterator[re.Match[str]]:
@@ -201,7 +227,7 @@ def pair_kind(text: str, start: int, end: int) -> str:
 @cache
 def _assets() -> dict[str, str]:
     """Symbol -> kind (crypto, stablecoin, fiat) from the bundled list."""
-    data = (files("transform") / "data" / "assets.csv").read_text(encoding="utf-8")
+    data = (files("transform.enrich") / "data" / "assets.csv").read_text(encoding="utf-8")
     return {row["symbol"]: row["kind"] for row in csv.DictReader(io.StringIO(data))}
 
 

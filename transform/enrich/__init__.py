@@ -1,17 +1,19 @@
-"""What every article gets whatever its source: language, fingerprint, mentions, topics."""
+"""Enrichment, the last stage: what every article gets whatever its source (language,
+fingerprint, mentions, topics, category, trade-link pairs), from the finders of this
+package and the rules tables and data lists beside them."""
 
 from __future__ import annotations
 
 import dataclasses
 
-from transform.category import category_from_text
-from transform.fingerprint import fingerprint
-from transform.language import detect_language
+from transform.enrich.category import category_from_text
+from transform.enrich.fingerprint import fingerprint as simhash  # not to hide the module
+from transform.enrich.mentions import find_mentions
+from transform.enrich.symbols import trade_link_symbols
+from transform.enrich.topics import find_topics
+from transform.extract.language import detect_language
 from transform.limits import enrich_text
-from transform.mentions import find_mentions
 from transform.model import Article
-from transform.symbols import trade_link_symbols
-from transform.topics import find_topics
 
 
 def enrich(article: Article) -> Article:
@@ -70,4 +72,4 @@ def _readable(text: str, field: str, limits: list[str]) -> str:
 
 def _fingerprint(text: str) -> str | None:
     """On the body when there is one (titles of one template differ in a word or two)."""
-    return fingerprint(text) if text else None
+    return simhash(text) if text else None

@@ -11,7 +11,7 @@ Topics: airdrop, bankruptcy, cbdc, defi, delisting, enforcement, etf, exploit, f
 gambling, hack, lawsuit, listing, mining, money_laundering, nft, phishing, regulation,
 rwa, sanctions, scam, stablecoin, staking, tax.
 
-Keywords live in ``transform/rules/<language>.toml`` (docs/languages.md): regexes matched
+Keywords live in ``transform/enrich/rules/<language>.toml`` (docs/languages.md): regexes matched
 between letter/digit boundaries in "words" tables (English), plain substrings in "text"
 tables (Chinese).
 """
@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from transform.rules import language_rules
+from transform.enrich.rules import language_rules
 
 # Word boundaries that also keep tickers out: "NFT/USDT" and "USDT/NFT" name no NFT.
 _BEFORE = r"(?<![A-Za-z0-9])(?<![A-Z0-9][/_-])"
@@ -37,7 +37,7 @@ def _patterns() -> dict[str, tuple[re.Pattern[str], tuple[str, ...]]]:
         words = [keyword if _is_abbreviation(keyword) else f"(?i:{keyword})" for keyword in regexes]
         alternatives = [_BEFORE + f"(?:{'|'.join(words)})" + _AFTER] if words else []
         alternatives += [re.escape(keyword) for keyword in substrings]
-        stems = [_stem(keyword).casefold() for keyword in (*regexes, *substrings)]
+        stems = [stem.casefold() for keyword in (*regexes, *substrings) for stem in _stems(keyword)]
         patterns[topic] = (re.compile("|".join(alternatives)), () if "" in stems else tuple(stems))
     return patterns
 
@@ -53,6 +53,17 @@ def _keywords() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
         topic: (tuple(regexes), tuple(substrings))
         for topic, (regexes, substrings) in sorted(keywords.items())
     }
+
+
+# A keyword that opens with a group of plain alternatives: "(?:security|data) breach".
+_LEADING_ALTERNATIVES = re.compile(r"\(\?:([^\\\[\](){}?*+.^$]+)\)(?![?*{])")
+
+
+def _stems(keyword: str) -> tuple[str, ...]:
+    """The literals one of which every match of ``keyword`` starts with: each alternative of
+    a leading group ("security", "data"), else the keyword's one stem ("" for none)."""
+    group = _LEADING_ALTERNATIVES.match(keyword)
+    return tuple(group[1].split("|")) if group else (_stem(keyword),)
 
 
 def _stem(keyword: str) -> str:

@@ -18,7 +18,7 @@ from datetime import datetime
 
 import lxml.html
 
-from transform.dates import parse_datetime, resolve_relative
+from transform.extract.dates import parse_datetime, resolve_relative
 from transform.model import Comment, PayloadError
 
 VIEW_ORIGINAL = "View Original"

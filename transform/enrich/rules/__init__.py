@@ -35,7 +35,7 @@ class RulesError(ValueError):
 @cache
 def language_rules() -> tuple[LanguageRules, ...]:
     """Every bundled table, sorted by file name (so ``en`` comes first)."""
-    folder = files("transform") / "rules"
+    folder = files("transform.enrich") / "rules"
     tables = sorted(
         (entry for entry in folder.iterdir() if entry.name.endswith(".toml")),
         key=lambda entry: entry.name,

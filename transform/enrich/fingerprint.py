@@ -34,7 +34,7 @@ from hashlib import blake2b
 
 import numpy as np
 
-from transform.symbols import find_symbols
+from transform.enrich.symbols import find_pairs
 
 BITS = 64
 SHINGLE = 3
@@ -89,8 +89,7 @@ def _features(text: str) -> dict[str, int]:
     else:
         shingles = Counter([" ".join(tokens)] if tokens else [])
     # Pairs as find_symbols reads them; upper-cased first so the case cannot matter.
-    symbols = find_symbols(normalized.upper())
-    entities |= {pair.casefold() for pair in symbols.pairs}
+    entities |= {pair.casefold() for pair in find_pairs(normalized.upper())}
     # Each shingle occurrence weighs `share` (entities' count, at least MIN_ENTITIES), each
     # entity all shingle occurrences times ENTITY_SHARE: together, ENTITY_SHARE times them.
     share = max(len(entities), MIN_ENTITIES)

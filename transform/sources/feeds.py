@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 import lxml.etree
 import lxml.html
 
-from transform.category import category_from_title
-from transform.dates import parse_datetime
-from transform.markup import RenderedBody, render_html
+from transform.enrich.category import category_from_title
+from transform.extract.dates import parse_datetime
+from transform.extract.markup import RenderedBody, render_html
 from transform.model import Article, Page, PayloadError
 
 LANGUAGE = "en"

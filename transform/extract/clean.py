@@ -23,9 +23,9 @@ import lxml.html
 
 import transform.sources
 from transform import parse_page
-from transform.category import category_from_title
 from transform.enrich import enrich
-from transform.html import extract_article, parse_document
+from transform.enrich.category import category_from_title
+from transform.extract.html import extract_article, parse_document
 from transform.ids import article_id, canonical_url
 from transform.limits import LimitError, check_size, load_json
 from transform.model import Article, Comment, Page, PayloadError, RenderedBody
@@ -113,7 +113,8 @@ def _comment_json(comment: Comment) -> dict[str, Any]:
 
 def known_sources() -> list[str]:
     """Every source key with a parser module (``transform/sources/<key>.py``)."""
-    return sorted(info.name for info in pkgutil.iter_modules(transform.sources.__path__))
+    modules = pkgutil.iter_modules(transform.sources.__path__)
+    return sorted(info.name for info in modules if info.name not in transform.sources.SHARED)
 
 
 def _source_module(source: str) -> ModuleType:
@@ -299,8 +300,8 @@ def _from_text(
 def _gate_square_text(text: str, url: str | None, fetched_at: datetime) -> Article:
     """A Gate Square post copied off its page; without its URL the post id is unknown, so
     the article is named by the text's hash and has no URL."""
-    from transform.gate_square_text import read_post
     from transform.sources import gate_square
+    from transform.sources.gate_square_text import read_post
 
     try:
         if url:

@@ -17,7 +17,7 @@ import lxml.html
 import trafilatura
 from trafilatura.xml import xmltotxt
 
-from transform.dates import parse_datetime
+from transform.extract.dates import parse_datetime
 from transform.limits import LimitError, load_json
 from transform.model import PayloadError
 

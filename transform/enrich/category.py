@@ -3,7 +3,7 @@
 Taxonomy (see README): listing, delisting, maintenance, deposit_withdrawal, trading_rules,
 product, promotion, airdrop, security, regulation, market_news, other.
 
-The rules are per-language tables of patterns (``transform/rules/<language>.toml``,
+The rules are per-language tables of patterns (``transform/enrich/rules/<language>.toml``,
 docs/languages.md). Categories are tried in :data:`CATEGORY_ORDER`, the same for every
 language: the first one a pattern of any table matches wins. The title decides; when it
 names no category, the first sentences of the body do.
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from transform.rules import LanguageRules, RulesError, language_rules
+from transform.enrich.rules import LanguageRules, RulesError, language_rules
 
 TAXONOMY = (
     "listing",
