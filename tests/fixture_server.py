@@ -337,6 +337,22 @@ def publish_binance(
     return Publication(code, title, published_at)
 
 
+def retitle_binance(server: FixtureServer, code: str, title: str, catalog_id: int) -> None:
+    """An edited announcement as Binance shows one: the new title on its page and in its
+    catalog's list, which is then newer (a crawler that skips unchanged entries sees it)."""
+    detail = next(route for route in server.routes if route.query.get("articleCode") == code)
+    payload = json.loads(detail.body)
+    payload["data"]["title"] = title
+    detail.body = json.dumps(payload).encode()
+    listing = _first_list_page(server, catalog_id)
+    page = json.loads(listing.body)
+    for entry in page["data"]["catalogs"][0]["articles"]:
+        if entry["code"] == code:
+            entry["title"] = title
+    listing.body = json.dumps(page).encode()
+    listing.last_modified = formatdate(time.time(), usegmt=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8765)

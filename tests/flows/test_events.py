@@ -6,7 +6,6 @@ ingest against the fixture server, a local webhook receiver on 127.0.0.1.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -18,7 +17,7 @@ import pytest
 
 from flows.serve import PrefectStack, prefect_server
 from tests.faults.harness import wait_for
-from tests.fixture_server import FixtureServer, Route, publish_binance
+from tests.fixture_server import FixtureServer, publish_binance, retitle_binance
 from tests.flows.webhook_receiver import Receiver, receiving
 from warehouse import connect
 
@@ -100,13 +99,6 @@ def test_new_listings_reach_a_webhook_through_the_shipped_automation(
     assert "WHP" in receiver.posts[0]["article"]["coins"]
 
 
-def _retitle(server: FixtureServer, code: str, title: str) -> None:
-    route: Route = next(r for r in server.routes if r.query.get("articleCode") == code)
-    payload = json.loads(route.body)
-    payload["data"]["title"] = title
-    route.body = json.dumps(payload).encode()
-
-
 def test_each_run_emits_one_new_event_per_new_article_and_one_changed_per_edit(
     on_server: str, fixture_server: FixtureServer, warehouse: Path
 ):
@@ -132,7 +124,9 @@ def test_each_run_emits_one_new_event_per_new_article_and_one_changed_per_edit(
 
     # An edit of that article: one changed event, no new one.
     edited_since = datetime.now(UTC)
-    _retitle(fixture_server, item.native_id, "Binance Will Delist Event Proof (EVP) (updated)")
+    retitle_binance(
+        fixture_server, item.native_id, "Binance Will Delist Event Proof (EVP) (updated)", 161
+    )
     ingest(sources=["binance"], warehouse=str(warehouse))
 
     def changed() -> list[dict[str, Any]]:
