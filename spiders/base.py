@@ -8,7 +8,6 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -99,12 +98,17 @@ class WindowedSpider(scrapy.Spider):
         """What finished runs already processed for this window, read once per crawl.
 
         Imported here: the crawl fork server preloads spiders, and must not load pyarrow or
-        DuckDB, whose threads a fork does not copy (spiders.crawl).
+        DuckDB, whose threads a fork does not copy (spiders.crawl). A spider with no
+        warehouse (one built alone, as the parser tests do) knows nothing.
         """
-        from warehouse.state import known_pages
+        from warehouse.layout import warehouse_root
+        from warehouse.state import KnownPages, known_pages
 
-        root = Path(self.settings.get("EXNEWS_WAREHOUSE"))
-        return known_pages(root, self.name, self.since, self.until)
+        settings = getattr(self, "settings", None)
+        warehouse = settings.get("EXNEWS_WAREHOUSE") if settings is not None else None
+        if not warehouse:
+            return KnownPages()
+        return known_pages(warehouse_root(warehouse), self.name, self.since, self.until)
 
     def in_window(self, moment: datetime | None) -> bool:
         if moment is None:

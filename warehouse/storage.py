@@ -54,10 +54,15 @@ def location(text: str | os.PathLike[str]) -> UPath:
 
 def _options(protocol: str) -> dict[str, Any]:
     """No listing cache; ``AWS_REGION``, which botocore leaves to the SDKs (it reads
-    ``AWS_DEFAULT_REGION``), as the S3 client's region."""
+    ``AWS_DEFAULT_REGION``), as the S3 client's region; the endpoint named, because fsspec
+    reuses a filesystem made with the same options, and one made for another endpoint
+    earlier in the process would otherwise be taken for this one."""
     options: dict[str, Any] = {"use_listings_cache": False}
-    if protocol in ("s3", "s3a") and (region := os.environ.get("AWS_REGION")):
-        options["client_kwargs"] = {"region_name": region}
+    if protocol in ("s3", "s3a"):
+        if region := os.environ.get("AWS_REGION"):
+            options["client_kwargs"] = {"region_name": region}
+        if endpoint := os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL"):
+            options["endpoint_url"] = endpoint
     return options
 
 
