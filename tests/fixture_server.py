@@ -22,7 +22,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -291,6 +291,20 @@ def _first_list_page(server: FixtureServer, catalog_id: int) -> Route:
     )
 
 
+def _edit_list_page(
+    server: FixtureServer, catalog_id: int, edit: Callable[[dict[str, Any]], None]
+) -> None:
+    """``edit`` the catalog on its first list page, which is then newer: its fixed
+    validators, if any, go with the old body, and Last-Modified is now."""
+    listing = _first_list_page(server, catalog_id)
+    page = json.loads(listing.body)
+    edit(page["data"]["catalogs"][0])
+    stale = {"etag", "last-modified"}
+    listing.headers = {k: v for k, v in listing.headers.items() if k.lower() not in stale}
+    listing.body = json.dumps(page).encode()
+    listing.last_modified = formatdate(time.time(), usegmt=True)
+
+
 def publish_binance(
     server: FixtureServer, title: str, catalog_id: int = 48, published_at: datetime | None = None
 ) -> Publication:
@@ -324,16 +338,13 @@ def publish_binance(
             body=json.dumps(detail).encode(),
         )
     )
-    listing = _first_list_page(server, catalog_id)
-    page = json.loads(listing.body)
-    catalog = page["data"]["catalogs"][0]
     entry = {"id": released, "code": code, "title": title, "type": 1, "releaseDate": released}
-    catalog["articles"].insert(0, entry)
-    catalog["total"] += 1
-    stale = {"etag", "last-modified"}
-    listing.headers = {k: v for k, v in listing.headers.items() if k.lower() not in stale}
-    listing.body = json.dumps(page).encode()
-    listing.last_modified = formatdate(time.time(), usegmt=True)  # a changed page is newer
+
+    def add(catalog: dict[str, Any]) -> None:
+        catalog["articles"].insert(0, entry)
+        catalog["total"] += 1
+
+    _edit_list_page(server, catalog_id, add)
     return Publication(code, title, published_at)
 
 
@@ -344,13 +355,13 @@ def retitle_binance(server: FixtureServer, code: str, title: str, catalog_id: in
     payload = json.loads(detail.body)
     payload["data"]["title"] = title
     detail.body = json.dumps(payload).encode()
-    listing = _first_list_page(server, catalog_id)
-    page = json.loads(listing.body)
-    for entry in page["data"]["catalogs"][0]["articles"]:
-        if entry["code"] == code:
-            entry["title"] = title
-    listing.body = json.dumps(page).encode()
-    listing.last_modified = formatdate(time.time(), usegmt=True)
+
+    def rename(catalog: dict[str, Any]) -> None:
+        for entry in catalog["articles"]:
+            if entry["code"] == code:
+                entry["title"] = title
+
+    _edit_list_page(server, catalog_id, rename)
 
 
 def main() -> None:
