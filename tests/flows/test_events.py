@@ -34,11 +34,23 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectSta
 
 @pytest.fixture
 def on_server(prefect_api: PrefectStack) -> Iterator[str]:
-    """Flows, blocks and automations of this test go to the real server."""
+    """Flows, blocks, automations and events of this test go to the real server.
+
+    Prefect keeps one events worker per process, bound to the API of the first event it
+    sent: in a whole test session that is an earlier test's server, perhaps stopped by now,
+    so this test's events need a worker of their own, drained before the server stops.
+    """
+    from prefect.events.clients import PrefectEventsClient
+    from prefect.events.worker import EventsWorker
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     with temporary_settings(updates={PREFECT_API_URL: prefect_api.api_url}):
-        yield prefect_api.api_url
+        EventsWorker.set_client_override(PrefectEventsClient, api_url=prefect_api.api_url)
+        try:
+            yield prefect_api.api_url
+        finally:
+            EventsWorker.instance().drain()
+            EventsWorker.set_client_override(None)
 
 
 @pytest.fixture
