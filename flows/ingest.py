@@ -38,7 +38,7 @@ from spiders.registry import source_names, spider_class
 from warehouse.layout import warehouse_root
 from warehouse.reader import iter_raw_pages
 from warehouse.schemas import TABLES
-from warehouse.state import newest_published_at
+from warehouse.state import newest_published_at, resume_point
 from warehouse.writer import write_rows
 
 DEFAULT_LOOKBACK_HOURS = 72
@@ -197,11 +197,12 @@ def ingest(
     max_pages: int | None = None,
     warehouse: str | None = None,
 ) -> list[dict[str, object]]:
-    """Incremental: each source from its newest stored article minus a look-back for edits."""
+    """Incremental: each source from its newest stored article minus a look-back for edits
+    (the whole feed until an ingest or watch of it has gone through)."""
     root = warehouse_root(warehouse)
     windows = {}
     for source in _sources(sources):
-        newest = newest_published_at(root, source)
+        newest = resume_point(root, source)
         windows[source] = Window(newest - timedelta(hours=lookback_hours) if newest else None)
     runs = run_sources("ingest", windows, root, max_pages)
     refresh_readers(root)

@@ -37,7 +37,7 @@ from flows.report import SourceRun
 from flows.serve import StopSignal, ignore_stop_signals
 from spiders.registry import source_names, spider_class
 from warehouse.layout import warehouse_root
-from warehouse.state import newest_published_at
+from warehouse.state import resume_point
 
 # Seconds between two polls of a source (start to start), far inside what each exchange
 # states (../shared/reference/exchange-feeds.md): a poll is one list request per feed
@@ -68,8 +68,9 @@ def poll_seconds(source: str, interval: float | None) -> float:
 
 
 def poll(source: str, root: Path, lookback: timedelta) -> SourceRun:
-    """One incremental ingest of ``source``: from its newest stored item less ``lookback``."""
-    newest = newest_published_at(root, source)
+    """One incremental ingest of ``source``: from its newest stored item less ``lookback``
+    (the whole feed until an ingest or watch of it has gone through)."""
+    newest = resume_point(root, source)
     window = Window(newest - lookback if newest else None, None)
     return run_source.fn("watch", source, root, window, None, True, tracked=False)
 

@@ -63,6 +63,41 @@ def newest_published_at(root: Location, source: str) -> datetime | None:
     return None
 
 
+# Runs that read a feed from where the last one stopped; a backfill or reprocess reads a window.
+INCREMENTAL_FLOWS = ("ingest", "watch")
+
+
+def resume_point(root: Location, source: str) -> datetime | None:
+    """Where an incremental run of ``source`` starts: its newest stored article, once an
+    incremental run of it has gone through; ``None`` (the whole feed) before that.
+
+    Articles a backfill stored say nothing of the feed outside the backfill's window: an
+    ingest that started from their newest, beside or after a backfill of last month, would
+    never read the months before it.
+    """
+    if not _incremental_run_finished(root, source):
+        return None
+    return newest_published_at(root, source)
+
+
+def _incremental_run_finished(root: Location, source: str) -> bool:
+    """Whether a run row says an ingest or watch of ``source`` went through, newest months
+    first: the current month nearly always answers, however long the history."""
+    spec = TABLES["runs"]
+    for key in sorted({time_key(partition) for partition in partitions(root, spec)}, reverse=True):
+        files = live_files(root, spec, when=lambda candidate, key=key: candidate == key)
+        if not files.latest:
+            continue
+        query = f"""
+            SELECT 1 FROM {read_files(files.latest)}
+            WHERE source = ? AND flow IN (SELECT unnest(?)) AND status NOT IN ('failed', 'blocked')
+            LIMIT 1
+        """
+        if utc_connection(root).execute(query, [source, list(INCREMENTAL_FLOWS)]).fetchone():
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class StoredPage:
     """The newest processed payload at a list URL: what a 304 for that URL stands for."""

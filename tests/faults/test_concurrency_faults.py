@@ -89,6 +89,19 @@ def one_month_backfill(root: Path, env: dict[str, str]) -> Run:
     return backfill(root, env, ("2026-10-01", "2026-11-01"))
 
 
+def test_the_first_ingest_after_a_backfill_of_last_month(
+    tmp_path: Path, fault_env: dict[str, str], reference: Reference
+):
+    """What a backfill beside an ingest meets when the backfill lands first: the ingest
+    must still read the whole feed, not resume from the backfill's newest article."""
+    root = tmp_path / "warehouse"
+    results = [one_month_backfill(root, fault_env).finish(), ingest(root, fault_env).finish()]
+    assert all(completed(result) for result in results), results[-1].stderr[-2000:]
+    outcome = "a one-month backfill, then the first ingest: both completed"
+    row = record("an ingest after a backfill", 1, reference.articles, audit(root), outcome)
+    assert row.clean, row
+
+
 # Each pair starts at once on a fresh warehouse. For reprocess the warehouse holds stored
 # pages but no articles, so it rebuilds them while the ingest lands the same ones.
 PAIRS: dict[str, tuple[tuple[str, ...] | None, tuple[Callable[..., Run], ...]]] = {

@@ -1,4 +1,4 @@
-"""Incremental state: which stored payloads a new crawl may skip.
+"""Incremental state: where an ingest resumes, and which stored payloads a crawl may skip.
 
 Every call passes ``now``: the pages were fetched on 1 November, and only pages fetched
 within ``PAYLOAD_MEMORY`` of ``now`` are remembered.
@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from warehouse.schemas import TABLES
-from warehouse.state import PAYLOAD_MEMORY, processed_payloads
+from warehouse.state import PAYLOAD_MEMORY, processed_payloads, resume_point
 from warehouse.writer import write_rows
 
 OCTOBER, NOVEMBER, DECEMBER = (datetime(2026, month, 1, tzinfo=UTC) for month in (10, 11, 12))
@@ -55,3 +55,28 @@ def test_a_page_fetched_before_the_payload_memory_is_new_again(warehouse: Path):
     assert processed_payloads(warehouse, "binance", NOVEMBER, None, now=later) == {"sha-ingest"}
     later += timedelta(microseconds=1)
     assert processed_payloads(warehouse, "binance", NOVEMBER, None, now=later) == set()
+
+
+def finished(root: Path, flow: str, status: str) -> None:
+    write_rows(root, TABLES["runs"], [{
+        "run_id": f"{flow}-{status}", "flow": flow, "source": "binance", "started_at": NOVEMBER,
+        "finished_at": NOVEMBER, "status": status,
+    }])  # fmt: skip
+
+
+def test_an_ingest_resumes_from_the_newest_article_only_after_an_ingest_went_through(
+    warehouse: Path,
+):
+    """A backfill's articles say nothing of the feed before its window: the first ingest
+    beside or after it reads the whole feed, or the months before the backfill are lost."""
+    newest = OCTOBER + timedelta(days=30)
+    write_rows(warehouse, TABLES["articles"], [{
+        "article_id": "a1", "source": "binance", "published_at": newest, "fetched_at": NOVEMBER,
+    }])  # fmt: skip
+    finished(warehouse, "backfill", "completed")
+    assert resume_point(warehouse, "binance") is None
+    finished(warehouse, "ingest", "failed")
+    assert resume_point(warehouse, "binance") is None
+    finished(warehouse, "watch", "partial")
+    assert resume_point(warehouse, "binance") == newest
+    assert resume_point(warehouse, "okx") is None
