@@ -41,7 +41,7 @@ from warehouse import connect, search
 from warehouse.compaction import DEFAULT_RETENTION, compact
 from warehouse.reader import iter_raw_pages
 from warehouse.schemas import TABLES
-from warehouse.state import newest_published_at, processed_payloads
+from warehouse.state import newest_published_at, processed_payloads, resume_point
 from warehouse.versions import ArticleVersion, upsert_articles
 from warehouse.views import live_files
 from warehouse.writer import write_rows
@@ -60,7 +60,7 @@ DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 HEADING = "## Warehouse at scale (issue 9)"
 RESULTS = "exnews-bench-results.json"
 NOOP_TURNS = "exnews-bench-noop.json"
-ASSETS = Path(__file__).resolve().parents[1] / "transform" / "data" / "assets.csv"
+ASSETS = Path(__file__).resolve().parents[1] / "transform" / "enrich" / "data" / "assets.csv"
 
 ENGLISH = (
     "To provide a better trading experience, {exchange} will perform a scheduled upgrade "
@@ -239,7 +239,7 @@ def _raw_page(row: dict[str, Any], run_id: str) -> dict[str, Any]:
 def _run_row(batch: Batch, run_id: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     moments = [row["fetched_at"] for row in rows] or [batch.month]
     return {
-        "run_id": run_id, "flow": "backfill", "source": batch.source,
+        "run_id": run_id, "flow": "ingest", "source": batch.source,
         "started_at": min(moments), "finished_at": max(moments), "status": "ok",
         "items_seen": len(rows), "items_new": len(rows),
     }  # fmt: skip
@@ -361,7 +361,7 @@ def noop_ingest(root: Path) -> None:
     fetching itself (HTTP, Scrapy, Prefect) costs the same at any size and is left out.
     """
     for source in SOURCES:
-        newest = newest_published_at(root, source)
+        newest = resume_point(root, source)
         assert newest is not None
         started_at = datetime.now(UTC)
         processed_payloads(root, source, now=END)
