@@ -63,18 +63,15 @@ _NOT_DIGIT = re.compile(r"\D")
 
 def _tokens(normalized: str) -> tuple[list[str], set[str]]:
     """Case-folded tokens of NFKC text in order, and the entities among them (those with
-    digits)."""
-    tokens: list[str] = []
-    entities: set[str] = set()
-    for cjk, number, word in _TOKEN.findall(normalized.casefold()):
-        if number:  # "2026/09/04", "2026-09-04": one entity
-            token = _NOT_DIGIT.sub("", number)
-            entities.add(token)
-        else:
-            token = cjk or word
-            if not token.isalpha() and any(map(str.isdigit, token)):
-                entities.add(token)
-        tokens.append(token)
+    digits: every number, and words such as "kp3r")."""
+    tokens = [
+        # "2026/09/04", "2026-09-04": one entity, its digits
+        cjk or word or (number if number.isdigit() else _NOT_DIGIT.sub("", number))
+        for cjk, number, word in _TOKEN.findall(normalized.casefold())
+    ]
+    entities = {
+        token for token in set(tokens) if not token.isalpha() and any(map(str.isdigit, token))
+    }
     return tokens, entities
 
 
