@@ -27,9 +27,9 @@ MIN_LETTERS = 4
 MIN_CONFIDENCE = 0.5
 # Enough text to decide; the rest only costs time.
 SAMPLE_CHARS = 2000
-# What py3langid reads of the sample (its cost grows with the length): on the 1,700 titles,
-# bodies and both of the quality set, fixtures and bench pages, 300 already gave the
-# answers 2,000 did.
+# What py3langid reads of the sample (its cost grows with the length): on the 1,600 titles,
+# bodies and both of the quality set, the fixtures and the bench pages, 300 already gave
+# the answers 2,000 did.
 CLASSIFY_CHARS = 600
 
 _NOISE = re.compile(
