@@ -970,7 +970,9 @@ def _name_starts(names: Iterable[str]) -> re.Pattern[str]:
     other_firsts = "".join(sorted(re.escape(char) for char in firsts if not latin.match(char)))
     starts = [f"(?<![{_LATIN}])[{latin_firsts}]"] if latin_firsts else []
     starts += [f"[{other_firsts}]"] if other_firsts else []
-    return re.compile("|".join(starts))
+    # The lookahead on all first characters lets ``re`` skip the positions no name starts
+    # at before it tries the look-behind (about twice as fast on long text).
+    return re.compile(f"(?=[{latin_firsts}{other_firsts}])(?:{'|'.join(starts)})")
 
 
 def _country_names() -> dict[str, list[str]]:
