@@ -132,10 +132,9 @@ class Article:
         """An article named by its source, id, language and URL, its coins and pairs read
         from the title and the body (the summary where there is no body); :meth:`from_page`
         for an article read off a stored page."""
-        from transform.enrich.symbols import find_symbols  # symbols -> limits -> this module
+        from transform.enrich.symbols import field_symbols  # symbols -> limits -> this module
 
-        words = body.text if body else fields.get("summary")
-        symbols = find_symbols("\n".join(filter(None, (title, words))))
+        symbols = field_symbols(title, body.text if body else fields.get("summary"))
         return cls(
             article_id=article_id(source, native_id, language, url),
             source=source,

@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 
 from bench.news_pages import news_pages
 from transform.enrich.fingerprint import (
-    _TOKEN,
     BITS,
     ENTITY_SHARE,
     MIN_ENTITIES,
@@ -30,6 +29,14 @@ from transform.enrich.fingerprint import (
 from transform.enrich.symbols import find_symbols
 
 ROOT = Path(__file__).resolve().parents[2]
+# The tokens as the former implementation read them (its own copy: the module's pattern
+# may change shape, the tokens it gives may not).
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_TOKEN = re.compile(
+    rf"(?P<cjk>[{_CJK}])"
+    rf"|(?P<number>\d+(?:[.,:/-]\d+)*)(?![^\W_{_CJK}])"
+    rf"|(?P<word>[^\W_{_CJK}]+)"
+)
 
 
 def reference_tokens(text: str) -> tuple[list[str], set[str]]:

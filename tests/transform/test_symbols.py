@@ -12,12 +12,14 @@ from transform.enrich import enrich
 from transform.enrich.symbols import (
     QUOTE_ASSETS,
     Symbols,
+    _scan,
+    field_symbols,
     find_symbols,
     pair_kind,
     symbol_spans,
     trade_link_symbols,
 )
-from transform.model import Article
+from transform.model import Article, RenderedBody
 
 
 @pytest.mark.parametrize(
@@ -190,3 +192,37 @@ def test_enrich_adds_the_trade_link_pairs() -> None:
     )
     enriched = enrich(article)
     assert (enriched.coins, enriched.pairs) == (["SAHARA", "USDT"], ["SAHARA/USDT"])
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        ("Binance Will List Walrus (WAL)", "Trading pairs: WAL/USDT, WALUSDC and $WAL."),
+        ("关于币安现货新增交易对的公告", "币安将上线 A2Z/USDC、SSV/USDC 和 UMA/USDC 现货交易对。"),
+        ("Will Delist CLV, STRAX and SNT", "BTCUSDT stays; CLV/BTC goes. 1000PEPEUSDT too."),
+        ("No symbols here", ""),
+    ],
+)
+def test_fields_read_apart_as_joined(title: str, body: str) -> None:
+    """Title and body scanned one by one give the coins and pairs, in the order, of the
+    two joined by a line break (the reading before the scans were shared)."""
+    assert field_symbols(title, body) == find_symbols(f"{title}\n{body}".strip())
+
+
+def test_an_article_is_scanned_once_per_field() -> None:
+    """The parser's coins and pairs and the mentions read one scan of each field."""
+    title = "Binance Will List Scanned Once (SCNO)"
+    body = "Trading pair SCNO/USDT opens at 2026-12-01 08:00 (UTC)."
+    article = Article.read(
+        source="binance", exchange="binance", native_id="1", url="", language="en",
+        fetched_at=datetime(2026, 11, 30, tzinfo=UTC), raw_ref="r", title=title,
+        body=RenderedBody(body, body),
+    )  # fmt: skip
+    scans = _scan.cache_info().misses
+    enriched = enrich(article)
+    assert _scan.cache_info().misses == scans
+    assert article.pairs == ["SCNO/USDT"]
+    assert [m.value for m in enriched.mentions if m.kind in ("coin", "pair")] == [
+        "SCNO",
+        "SCNO/USDT",
+    ]

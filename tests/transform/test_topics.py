@@ -127,3 +127,21 @@ def test_keywords_opening_with_alternatives(body: str, topics: list[str]) -> Non
     """Keywords whose literals are the alternatives of a leading group ("(?:security|data)
     breach") are still found, in any case, and only in their words."""
     assert find_topics("", body) == topics
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "topics"),
+    [
+        # Casefolding lengthens "ß" and "İ": the offsets of the folded text are not the
+        # text's, so the keyword must still be found (by a search, not at folded offsets).
+        ("Straße-Börse startet Airdrop", "", ["airdrop"]),
+        ("İstanbul", "Exchange hacked, funds stolen in the exploit", ["exploit", "hack"]),
+        # Overlapping literals ("air" in "fair"), the keyword further on.
+        ("A fair airdrop", "", ["airdrop"]),
+        ("Fair trading", "No giveaway here.", []),
+    ],
+)
+def test_keywords_found_wherever_their_literal_starts(
+    title: str, body: str, topics: list[str]
+) -> None:
+    assert find_topics(title, body) == topics

@@ -54,27 +54,25 @@ _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 # normalised ("2026-09-04", "03:00", "12,960,000"); other tokens are runs of letters and
 # digits ("kp3r", "1000pepeusdt").
 _TOKEN = re.compile(
-    rf"(?P<cjk>[{_CJK}])"
-    rf"|(?P<number>\d+(?:[.,:/-]\d+)*)(?![^\W_{_CJK}])"
-    rf"|(?P<word>[^\W_{_CJK}]+)"
+    rf"[{_CJK}]"  # no groups: findall gives strings, not tuples
+    rf"|\d+(?:[.,:/-]\d+)*(?![^\W_{_CJK}])"
+    rf"|[^\W_{_CJK}]+"
 )
 _NOT_DIGIT = re.compile(r"\D")
 
 
 def _tokens(normalized: str) -> tuple[list[str], set[str]]:
     """Case-folded tokens of NFKC text in order, and the entities among them (those with
-    digits)."""
-    tokens: list[str] = []
-    entities: set[str] = set()
-    for cjk, number, word in _TOKEN.findall(normalized.casefold()):
-        if number:  # "2026/09/04", "2026-09-04": one entity
-            token = _NOT_DIGIT.sub("", number)
-            entities.add(token)
-        else:
-            token = cjk or word
-            if not token.isalpha() and any(map(str.isdigit, token)):
-                entities.add(token)
-        tokens.append(token)
+    digits: every number, and words such as "kp3r")."""
+    tokens = [
+        # A token of several characters that is not all letters and digits is a number
+        # with separators ("2026/09/04", "2026-09-04"): one entity, its digits.
+        token if len(token) == 1 or token.isalnum() else _NOT_DIGIT.sub("", token)
+        for token in _TOKEN.findall(normalized.casefold())
+    ]
+    entities = {
+        token for token in set(tokens) if not token.isalpha() and any(map(str.isdigit, token))
+    }
     return tokens, entities
 
 

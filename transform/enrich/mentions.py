@@ -59,6 +59,7 @@ _PRIORITY = (
     "coin",
     "place",
 )
+_RANK = {kind: rank for rank, kind in enumerate(_PRIORITY)}
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def _leftmost_longest(hits: list[_Hit]) -> list[_Hit]:
     """Non-overlapping hits: earliest start first, then the longest, then by kind priority."""
     chosen: list[_Hit] = []
     end = 0
-    for hit in sorted(hits, key=lambda h: (h.start, h.start - h.end, _PRIORITY.index(h.kind))):
+    for hit in sorted(hits, key=lambda h: (h.start, h.start - h.end, _RANK[h.kind])):
         if hit.start >= end:
             chosen.append(hit)
             end = hit.end
@@ -895,7 +896,8 @@ def _gazetteer_hits(text: str) -> Iterator[_Hit]:
         if match is None:
             continue
         found = match[0]
-        kind, value = entries[_key(found)]
+        # Most names are found as spelled in the list: a key is its own spelling.
+        kind, value = entries.get(found) or entries[_key(found)]
         start = match.start()
         if found in _SHOUTED:
             if start > line_end:
@@ -968,7 +970,9 @@ def _name_starts(names: Iterable[str]) -> re.Pattern[str]:
     other_firsts = "".join(sorted(re.escape(char) for char in firsts if not latin.match(char)))
     starts = [f"(?<![{_LATIN}])[{latin_firsts}]"] if latin_firsts else []
     starts += [f"[{other_firsts}]"] if other_firsts else []
-    return re.compile("|".join(starts))
+    # The lookahead on all first characters lets ``re`` skip the positions no name starts
+    # at before it tries the look-behind (about twice as fast on long text).
+    return re.compile(f"(?=[{latin_firsts}{other_firsts}])(?:{'|'.join(starts)})")
 
 
 def _country_names() -> dict[str, list[str]]:

@@ -14,7 +14,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 from transform.limits import ENRICH_TEXT_CHARS
@@ -116,14 +116,34 @@ def find_symbols(text: str) -> Symbols:
     """The coins and pairs ``text`` names, by the patterns Binance writes them in; of a text
     longer than ``ENRICH_TEXT_CHARS``, those of its first ``ENRICH_TEXT_CHARS`` characters
     (as mentions: a 16 MB page of tickers would cost seconds per megabyte)."""
-    text = text[:ENRICH_TEXT_CHARS]
+    return field_symbols(text)
+
+
+def field_symbols(*fields: str | None) -> Symbols:
+    """The coins and pairs of an article's fields (its title, then its body or summary) in
+    order, each field read on its own: the scans are then the ones the mentions of that
+    field reuse (:func:`symbol_spans`), not a third scan of the fields joined."""
     coins: list[tuple[int, str]] = []
     pairs: list[tuple[int, str]] = []
-    for start, base, quote in _pairs(text):
-        pairs.append((start, f"{base}/{quote}"))
-        coins += [(start, base), (start + len(base), quote)]
-    coins += [(start, ticker) for start, _, ticker in _coin_spans(text)]
+    offset = 0  # the fields' hits are ordered as if the fields were one text
+    for text in filter(None, fields):
+        text = text[:ENRICH_TEXT_CHARS]
+        found_pairs, found_coins = _scan(text)
+        for start, _, base, quote in found_pairs:
+            pairs.append((offset + start, f"{base}/{quote}"))
+            coins += [(offset + start, base), (offset + start + len(base), quote)]
+        coins += [(offset + start, ticker) for start, _, ticker in found_coins]
+        offset += len(text) + 1
     return Symbols(coins=_in_order(coins), pairs=_in_order(pairs))
+
+
+@lru_cache(maxsize=8)
+def _scan(
+    text: str,
+) -> tuple[tuple[tuple[int, int, str, str], ...], tuple[tuple[int, int, str], ...]]:
+    """The pair spans and coin spans of ``text``, kept for the few texts of the article at
+    hand: its parser, its mentions and its coins read the same title and body."""
+    return tuple(_pair_spans(text)), tuple(_coin_spans(text))
 
 
 def find_pairs(text: str) -> tuple[str, ...]:
@@ -164,10 +184,9 @@ def symbol_spans(text: str) -> list[tuple[str, str, str, int, int]]:
     The same patterns as ``find_symbols``, kept per occurrence with offsets so that
     mentions can point at the text; a pair's base and quote are not repeated as coins.
     """
-    spans = {
-        (start, end, "pair", f"{base}/{quote}") for start, end, base, quote in _pair_spans(text)
-    }
-    spans |= {(start, end, "coin", ticker) for start, end, ticker in _coin_spans(text)}
+    found_pairs, found_coins = _scan(text)
+    spans = {(start, end, "pair", f"{base}/{quote}") for start, end, base, quote in found_pairs}
+    spans |= {(start, end, "coin", ticker) for start, end, ticker in found_coins}
     return [(kind, text[start:end], value, start, end) for start, end, kind, value in sorted(spans)]
 
 

@@ -19,7 +19,10 @@ tables (Chinese).
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from functools import cache
+
+import ahocorasick
 
 from transform.enrich.rules import language_rules
 
@@ -83,13 +86,54 @@ def _is_abbreviation(keyword: str) -> bool:
 def find_topics(title: str | None, body: str | None) -> list[str]:
     """The sorted topics whose keywords appear in the title or the body.
 
-    A topic's pattern only runs when one of its literals is in the text (a substring test,
-    far faster than the pattern), so a long text without its words costs little.
+    Every match of a topic's pattern starts with one of its literals, so one Aho-Corasick
+    pass over the case-folded text finds where matches can start, and the pattern is only
+    tried there (anchored), not searched through the whole text once per topic.
     """
     text = f"{title or ''}\n{body or ''}"
     folded = text.casefold()
+    starts = _literal_starts(folded)
+    # Casefolding never shortens a character: equal lengths mean equal offsets.
+    aligned = len(folded) == len(text)
     return sorted(
         topic
         for topic, (pattern, stems) in _patterns().items()
-        if (not stems or any(stem in folded for stem in stems)) and pattern.search(text)
+        if _matches(pattern, stems, text, starts, aligned)
     )
+
+
+def _matches(
+    pattern: re.Pattern[str],
+    stems: tuple[str, ...],
+    text: str,
+    starts: dict[str, list[int]],
+    aligned: bool,
+) -> bool:
+    """Whether ``pattern`` matches ``text``, tried only where one of its literals starts."""
+    if not stems:
+        return pattern.search(text) is not None
+    offsets = sorted({offset for stem in stems for offset in starts.get(stem, ())})
+    if not offsets:
+        return False
+    if not aligned:  # offsets of the folded text are not those of the text
+        return pattern.search(text) is not None
+    return any(pattern.match(text, offset) for offset in offsets)
+
+
+def _literal_starts(folded: str) -> dict[str, list[int]]:
+    """Literal -> every offset where it starts in ``folded`` (overlapping ones too)."""
+    starts: dict[str, list[int]] = defaultdict(list)
+    for end, stem in _literals().iter(folded):
+        starts[stem].append(end - len(stem) + 1)
+    return starts
+
+
+@cache
+def _literals() -> ahocorasick.Automaton:
+    """All topics' literals in one automaton."""
+    automaton = ahocorasick.Automaton()
+    for _, stems in _patterns().values():
+        for stem in stems:
+            automaton.add_word(stem, stem)
+    automaton.make_automaton()
+    return automaton

@@ -4,7 +4,6 @@ page's embedded JSON where a source rule knows it, otherwise trafilatura's boile
 
 from __future__ import annotations
 
-import copy
 import re
 import unicodedata
 from collections import deque
@@ -197,11 +196,12 @@ def main_text(document: lxml.html.HtmlElement, url: str | None = None) -> tuple[
 
 
 def _rendered(body: lxml.etree._Element) -> tuple[str, str]:
-    """trafilatura's body as plain text (links are their words) and as Markdown."""
+    """trafilatura's body as plain text (links are their words) and as Markdown; the body
+    is the extraction's own, so its links are stripped in place once the Markdown (which
+    renders from a copy) is done."""
     markdown = xmltotxt(body, include_formatting=True)
-    plain = copy.deepcopy(body)
-    lxml.etree.strip_tags(plain, "ref")
-    text = xmltotxt(plain, include_formatting=False)
+    lxml.etree.strip_tags(body, "ref")
+    text = xmltotxt(body, include_formatting=False)
     return _clean(unicodedata.normalize("NFC", text)), _clean(
         unicodedata.normalize("NFC", markdown)
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from transform.enrich.category import category_from_title
-from transform.enrich.symbols import find_symbols
+from transform.enrich.symbols import field_symbols
 from transform.extract.dates import parse_datetime
 from transform.extract.markup import MarkupError, RenderedBody, render_tree
 from transform.limits import LimitError, load_json
@@ -113,7 +113,7 @@ def parse_detail(page: Page) -> Article:
         data.get("publishDate"),
         (data.get("firstCatalogId"), data.get("firstCatalogName")),
     )
-    symbols = find_symbols(f"{article.title}\n{rendered.text}")
+    symbols = field_symbols(article.title, rendered.text)
     article.body_text = rendered.text
     article.body_markdown = rendered.markdown
     article.coins = list(symbols.coins)
