@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -148,11 +148,30 @@ def _storage_errors() -> Iterator[None]:
 
 def _run_flow(flow_name: str, **parameters: Any) -> None:
     _prefect_defaults()
+    from flows import ephemeral
+    from spiders.crawl import start_fork_server
+
+    # Both start in processes of their own while this one imports the flows.
+    server = ephemeral.start_if_needed()
+    start_fork_server()
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_SERVER_EPHEMERAL_ENABLED,
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+        temporary_settings,
+    )
+
     from flows import ingest as flows_module
     from flows.report import report_table
 
+    api: AbstractContextManager[object] = nullcontext()
+    if server is not None:
+        if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+            server.stop()  # a profile names an API, or forbids a temporary one
+        elif server.wait(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()):
+            api = temporary_settings({PREFECT_API_URL: server.api_url})
     try:
-        with _storage_errors():
+        with _storage_errors(), api:
             rows = getattr(flows_module, flow_name)(**parameters)
     except ValueError as error:
         raise _fail(f"error: {error}", 2) from error

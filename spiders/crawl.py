@@ -20,6 +20,7 @@ import ctypes
 import json
 import multiprocessing
 import multiprocessing.connection
+import multiprocessing.forkserver
 import os
 import pkgutil
 import signal
@@ -48,6 +49,8 @@ PRELOAD = [
     "scrapy.crawler",
     "scrapy.core.downloader.handlers.http11",
     "spiders.connect_to",
+    "spiders.host_limits",
+    "spiders.robots_cache",
     "spiders.middlewares",
     "spiders.polls",
     *(
@@ -71,6 +74,13 @@ def _fork_server() -> ForkServerContext:
     by_name = [main] if main and not main.endswith("__main__") else []
     context.set_forkserver_preload([*PRELOAD, "__main__", *by_name])
     return context
+
+
+def start_fork_server() -> None:
+    """Start the fork server now rather than at the first crawl: its preloading then runs
+    beside whatever the caller does meanwhile."""
+    _fork_server()
+    multiprocessing.forkserver.ensure_running()
 
 
 @dataclass
