@@ -72,8 +72,30 @@ def _fork_server() -> ForkServerContext:
     context = multiprocessing.get_context("forkserver")
     main = getattr(sys.modules["__main__"].__spec__, "name", None)
     by_name = [main] if main and not main.endswith("__main__") else []
-    context.set_forkserver_preload([*PRELOAD, "__main__", *by_name])
+    context.set_forkserver_preload([*PRELOAD, *_scrapy_components(), "__main__", *by_name])
     return context
+
+
+def _scrapy_components() -> list[str]:
+    """The modules of Scrapy's default components (middlewares, extensions, scheduler...),
+    which every crawl loads by name as it starts: about a third of a crawl's CPU."""
+    from scrapy.settings import default_settings as defaults
+
+    named = [
+        *defaults.DOWNLOADER_MIDDLEWARES_BASE,
+        *defaults.SPIDER_MIDDLEWARES_BASE,
+        *defaults.EXTENSIONS_BASE,
+        *defaults.DOWNLOAD_HANDLERS_BASE.values(),
+        defaults.SCHEDULER,
+        defaults.SCHEDULER_PRIORITY_QUEUE,
+        defaults.SCHEDULER_MEMORY_QUEUE,
+        defaults.SCHEDULER_DISK_QUEUE,
+        defaults.DUPEFILTER_CLASS,
+        defaults.STATS_CLASS,
+        defaults.LOG_FORMATTER,
+        defaults.ROBOTSTXT_PARSER,
+    ]
+    return sorted({path.rpartition(".")[0] for path in named if isinstance(path, str)})
 
 
 def start_fork_server() -> None:

@@ -77,17 +77,31 @@ class HostLimits:
 
     @asynccontextmanager
     async def lease(self, key: str, concurrency: int, delay: float) -> AsyncIterator[None]:
-        """Hold one of ``key``'s places for one request, started ``delay`` after the last."""
-        while (handle := self._try_slot(key, concurrency)) is None:
-            await asyncio.sleep(POLL_SECONDS)
+        """Hold one of ``key``'s places for one request, started ``delay`` after the last.
+
+        A place is let go while its holder waits for the delay, so a crawl that just sent a
+        request does not keep the host from the others until it sends the next.
+        """
+        while True:
+            handle = self._try_slot(key, concurrency)
+            if handle is None:
+                await asyncio.sleep(POLL_SECONDS)
+                continue
+            wait = self._stamp(key, delay)
+            if wait <= 0:
+                break
+            _release(handle)
+            await asyncio.sleep(wait)
         try:
-            while (wait := self._stamp(key, delay)) > 0:
-                await asyncio.sleep(wait)
             yield
         finally:
-            with suppress(OSError):
-                fcntl.flock(handle, fcntl.LOCK_UN)
-            handle.close()
+            _release(handle)
+
+
+def _release(handle: IO[bytes]) -> None:
+    with suppress(OSError):
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    handle.close()
 
 
 def key_path(directory: Path, key: str, suffix: str) -> Path:
