@@ -146,14 +146,15 @@ def _storage_errors() -> Iterator[None]:
         raise _fail(f"error: cannot write to the warehouse: {error}") from error
 
 
-def _run_flow(flow_name: str, **parameters: Any) -> None:
+def _run_flow(flow_name: str, crawls: bool = True, **parameters: Any) -> None:
     _prefect_defaults()
     from flows import ephemeral
     from spiders.crawl import start_fork_server
 
     # Both start in processes of their own while this one imports the flows.
     server = ephemeral.start_if_needed()
-    start_fork_server()
+    if crawls:
+        start_fork_server()
     from prefect.settings import (
         PREFECT_API_URL,
         PREFECT_SERVER_EPHEMERAL_ENABLED,
@@ -497,7 +498,7 @@ def reprocess(
     """Rebuild articles, comments and mentions of [start, end) from raw_pages (no fetch)."""
     _use_warehouse(warehouse)
     first, after = _window(start, end)
-    _run_flow("reprocess", sources=_split(sources), start=first, end=after)
+    _run_flow("reprocess", crawls=False, sources=_split(sources), start=first, end=after)
 
 
 @app.command()
