@@ -7,10 +7,10 @@ The children are forked from a fork server (``multiprocessing``'s "forkserver") 
 imported Scrapy, Twisted, the parsers and every spider once (``PRELOAD``), where a fresh
 interpreter spends about 1.5 s of CPU importing them: for ten sources at once on two
 cores, most of a no-op ingest. The server is a fresh interpreter (not a fork of the
-threaded flow run), starts with the first crawl and exits with the process that started
-it. Nothing it preloads installs a reactor, reads the environment or starts a thread that
-a fork would lose mid-lock: each child imports ``spiders.settings``, the warehouse,
-pyarrow and DuckDB itself.
+threaded flow run), starts with the first crawl (or before it: ``start_fork_server``) and
+exits with the process that started it. Nothing it preloads installs a reactor, reads the
+environment or starts a thread that a fork would lose mid-lock: each child imports
+``spiders.settings``, the warehouse, pyarrow and DuckDB itself.
 """
 
 from __future__ import annotations
