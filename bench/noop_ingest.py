@@ -1,6 +1,6 @@
 """A first and a no-op ``exnews ingest`` of every source against the fixture server, as
 ``make demo`` runs it (same environment): wall time, CPU time of the whole process tree,
-and requests per source.
+and per source its requests and when its run started and ended (how the runs overlap).
 
     python -m bench.noop_ingest                          # this checkout
     python -m bench.noop_ingest --code /tmp/exnews-old   # another checkout (git worktree add)
@@ -50,16 +50,20 @@ def ingest(code: Path, warehouse: Path, environment: dict[str, str]) -> tuple[fl
     return wall, cpu_seconds() - before
 
 
-def requests_per_source(warehouse: Path) -> dict[str, int]:
-    rows = (
+def last_runs(warehouse: Path) -> list[tuple[str, int, float, float]]:
+    """Each source's latest run: requests, and its start and end in seconds after the
+    first source's start (how the sources' runs overlap)."""
+    return (
         connect(warehouse)
         .execute(
-            "select source, requests from runs qualify row_number() over "
-            "(partition by source order by started_at desc) = 1 order by source"
+            "with last as (select * from runs qualify row_number() over "
+            "(partition by source order by started_at desc) = 1) "
+            "select source, requests, "
+            "epoch(started_at - min(started_at) over ()), "
+            "epoch(finished_at - min(started_at) over ()) from last order by source"
         )
         .fetchall()
     )
-    return dict(rows)
 
 
 def main() -> None:
@@ -70,14 +74,18 @@ def main() -> None:
     code = arguments.code.resolve()
     with serve(load_routes()) as server, tempfile.TemporaryDirectory() as scratch:
         demo = {"EXNEWS_CONNECT_TO": f"*={server.base_url}", "EXNEWS_DOWNLOAD_DELAY": "0"}
-        environment = {**os.environ, **demo, "PYTHONPATH": str(code)}
+        # The hosts' shared slots and robots.txt copies start empty, as on a new machine.
+        hosts = {"EXNEWS_HOSTS_DIR": str(Path(scratch) / "hosts")}
+        environment = {**os.environ, **demo, **hosts, "PYTHONPATH": str(code)}
         warehouse = Path(scratch) / "warehouse"
         load = os.getloadavg()[0]
         for name in ("first", "no-op"):
             wall, cpu = ingest(code, warehouse, environment)
-            requests = requests_per_source(warehouse)
+            runs = last_runs(warehouse)
             print(f"{name} ingest: {wall:.1f} s wall, {cpu:.1f} s CPU, load {load:.1f}")
-            print(f"  {sum(requests.values())} requests: {requests}")
+            print(f"  {sum(requests for _, requests, _, _ in runs)} requests")
+            for source, requests, started, finished in runs:
+                print(f"  {source:<20} {requests:>3} requests, {started:4.1f}..{finished:4.1f} s")
             load = os.getloadavg()[0]
 
 

@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -146,13 +146,33 @@ def _storage_errors() -> Iterator[None]:
         raise _fail(f"error: cannot write to the warehouse: {error}") from error
 
 
-def _run_flow(flow_name: str, **parameters: Any) -> None:
+def _run_flow(flow_name: str, crawls: bool = True, **parameters: Any) -> None:
     _prefect_defaults()
+    from flows import ephemeral
+    from spiders.crawl import start_fork_server
+
+    # Both start in processes of their own while this one imports the flows.
+    server = ephemeral.start_if_needed()
+    if crawls:
+        start_fork_server()
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_SERVER_EPHEMERAL_ENABLED,
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+        temporary_settings,
+    )
+
     from flows import ingest as flows_module
     from flows.report import report_table
 
+    api: AbstractContextManager[object] = nullcontext()
+    if server is not None:
+        if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+            server.stop()  # a profile names an API, or forbids a temporary one
+        elif server.wait(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()):
+            api = temporary_settings({PREFECT_API_URL: server.api_url})
     try:
-        with _storage_errors():
+        with _storage_errors(), api:
             rows = getattr(flows_module, flow_name)(**parameters)
     except ValueError as error:
         raise _fail(f"error: {error}", 2) from error
@@ -478,7 +498,7 @@ def reprocess(
     """Rebuild articles, comments and mentions of [start, end) from raw_pages (no fetch)."""
     _use_warehouse(warehouse)
     first, after = _window(start, end)
-    _run_flow("reprocess", sources=_split(sources), start=first, end=after)
+    _run_flow("reprocess", crawls=False, sources=_split(sources), start=first, end=after)
 
 
 @app.command()

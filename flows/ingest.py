@@ -11,7 +11,7 @@ from pathlib import Path
 from time import sleep
 from uuid import UUID
 
-from prefect import allow_failure, flow, get_client, get_run_logger, task
+from prefect import flow, get_client, get_run_logger, task
 from prefect.artifacts import (
     create_markdown_artifact,
     create_progress_artifact,
@@ -27,7 +27,6 @@ from prefect.client.schemas.filters import (
 )
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound
-from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.compact import refresh_readers
@@ -44,7 +43,7 @@ from warehouse.writer import write_rows
 DEFAULT_LOOKBACK_HOURS = 72
 BACKFILL_MAX_PAGES = 500
 # Sources run at once, each crawl a child process mostly waiting on its hosts: every known
-# source gets a thread. Politeness is per host, inside each crawl (DOWNLOAD_SLOTS).
+# source gets a thread. Politeness is per host, across crawls (spiders.host_limits).
 SOURCE_WORKERS = len(source_names())
 # Processing is CPU-bound under the GIL, so two at once gain nothing; one at a time, each
 # source's articles also meet every near-duplicate stored before them (stories).
@@ -129,20 +128,16 @@ def run_sources(
     max_pages: int | None,
     fetch: bool = True,
 ) -> list[SourceRun]:
-    """Every source's run at once (the flow's thread pool), in the order given, except that
-    sources sharing a host (Gate's three on www.gate.com) run one after another: a host's
-    documented limit is per host, and each crawl keeps it only for its own requests."""
-    futures: list[PrefectFuture[SourceRun]] = []
-    last_on_host: dict[str, PrefectFuture[SourceRun]] = {}
-    for source, window in windows.items():
-        hosts = spider_class(source).hosts() if fetch else frozenset()
-        before = {last_on_host[host] for host in hosts if host in last_on_host}
-        future = run_source.submit(
-            flow_name, source, root, window, max_pages, fetch,
-            wait_for=[allow_failure(previous) for previous in before],
-        )  # fmt: skip
-        last_on_host.update(dict.fromkeys(hosts, future))
-        futures.append(future)
+    """Every source's run at once (the flow's thread pool), reported in the order given.
+
+    Sources sharing a host (Gate's three on www.gate.com) run side by side too: each
+    request takes the host's slot across crawl processes (spiders.host_limits), so the
+    host sees its documented limit, not one per source.
+    """
+    futures = [
+        run_source.submit(flow_name, source, root, window, max_pages, fetch)
+        for source, window in windows.items()
+    ]
     return [future.result() for future in futures]
 
 

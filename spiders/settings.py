@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 BOT_NAME = "exnews"
 SPIDER_MODULES = ["spiders.sources"]
@@ -38,6 +40,8 @@ RETRY_BACKOFF_MAX = 120.0
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt (100): a refused host gets no request at all, not even robots.txt.
     "spiders.middlewares.SourceHostsMiddleware": 60,
+    # A robots.txt request another crawl answered lately is answered from its copy.
+    "spiders.robots_cache.RobotsTxtCacheMiddleware": 70,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.middlewares.RetryAfterMiddleware": 550,
     # Known list pages are asked for with their validators; a 304 reads the stored payload.
@@ -46,9 +50,16 @@ DOWNLOADER_MIDDLEWARES = {
 # A callback that cannot read its response (a changed layout) leaves a quarantine row.
 SPIDER_MIDDLEWARES = {"spiders.middlewares.ParseFailureMiddleware": 950}
 DOWNLOAD_HANDLERS = {
-    "http": "spiders.connect_to.ConnectToDownloadHandler",
-    "https": "spiders.connect_to.ConnectToDownloadHandler",
+    "http": "spiders.host_limits.HostLimitedDownloadHandler",
+    "https": "spiders.host_limits.HostLimitedDownloadHandler",
 }
+# What the crawls of this user on this machine share per host: its slot (concurrency,
+# delay) across crawls, so sources sharing a host crawl side by side (spiders.host_limits),
+# and its robots.txt, kept ROBOTSTXT_CACHE_SECONDS (spiders.robots_cache).
+EXNEWS_HOSTS_DIR = os.environ.get(
+    "EXNEWS_HOSTS_DIR", str(Path(tempfile.gettempdir()) / f"exnews-hosts-{os.getuid()}")
+)
+ROBOTSTXT_CACHE_SECONDS = 3600.0
 # "HOST=BASE,..." with HOST a host name or "*": like curl's --connect-to.
 CONNECT_TO = os.environ.get("EXNEWS_CONNECT_TO", "")
 
