@@ -185,6 +185,13 @@ def month_chunks(start: date, end: date) -> list[tuple[date, date]]:
     return chunks
 
 
+def resume_window(root: Path, source: str, lookback: timedelta) -> Window:
+    """An incremental run's window: from where ``source`` resumes, less ``lookback`` to
+    catch edits, with no end (ingest and watch alike)."""
+    newest = resume_point(root, source)
+    return Window(newest - lookback if newest else None)
+
+
 @flow(name="ingest", log_prints=True, task_runner=ThreadPoolTaskRunner(SOURCE_WORKERS))
 def ingest(
     sources: list[Source] | None = None,
@@ -195,10 +202,8 @@ def ingest(
     """Incremental: each source from its newest stored article minus a look-back for edits
     (the whole feed until an ingest or watch of it has gone through)."""
     root = warehouse_root(warehouse)
-    windows = {}
-    for source in _sources(sources):
-        newest = resume_point(root, source)
-        windows[source] = Window(newest - timedelta(hours=lookback_hours) if newest else None)
+    lookback = timedelta(hours=lookback_hours)
+    windows = {source: resume_window(root, source, lookback) for source in _sources(sources)}
     runs = run_sources("ingest", windows, root, max_pages)
     refresh_readers(root)
     return publish("ingest", [source_run.row() for source_run in runs])

@@ -31,13 +31,11 @@ import psutil
 from prefect import flow, get_run_logger
 from prefect.exceptions import TerminationSignal
 
-from flows.ingest import Source, _sources, run_source
-from flows.process import Window
+from flows.ingest import Source, _sources, resume_window, run_source
 from flows.report import SourceRun
 from flows.serve import StopSignal, ignore_stop_signals
 from spiders.registry import source_names, spider_class
 from warehouse.layout import warehouse_root
-from warehouse.state import resume_point
 
 # Seconds between two polls of a source (start to start), far inside what each exchange
 # states (../shared/reference/exchange-feeds.md): a poll is one list request per feed
@@ -70,8 +68,7 @@ def poll_seconds(source: str, interval: float | None) -> float:
 def poll(source: str, root: Path, lookback: timedelta) -> SourceRun:
     """One incremental ingest of ``source``: from its newest stored item less ``lookback``
     (the whole feed until an ingest or watch of it has gone through)."""
-    newest = resume_point(root, source)
-    window = Window(newest - lookback if newest else None, None)
+    window = resume_window(root, source, lookback)
     return run_source.fn("watch", source, root, window, None, True, tracked=False)
 
 
