@@ -55,6 +55,9 @@ ARTICLES = pa.schema(
         ("story_id", pa.string()),
         ("raw_ref", pa.string()),
         ("run_id", pa.string()),
+        # When this row was derived: of two rows from one fetch (a reprocess after a
+        # transform change), the later one is current. NULL in files written before it.
+        ("processed_at", UTC_TIMESTAMP),
         ("schema_version", pa.int32()),
     ]
 )

@@ -11,6 +11,7 @@ from warehouse.layout import UNKNOWN_MONTH
 from warehouse.schemas import TABLES
 from warehouse.storage import Location
 from warehouse.views import (
+    DEDUP,
     connect,
     live_files,
     months_from,
@@ -224,7 +225,9 @@ def story_candidates(root: Location, since: datetime) -> list[tuple[str, str]]:
             f"""
             SELECT coalesce(story_id, article_id), fingerprint FROM {read_files(files.every)}
             WHERE fingerprint IS NOT NULL AND published_at >= ?
-            QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY fetched_at DESC) = 1
+            QUALIFY row_number() OVER (
+                PARTITION BY article_id ORDER BY {DEDUP["articles"].order_by()}
+            ) = 1
             """,
             [since],
         )

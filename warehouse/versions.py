@@ -10,13 +10,13 @@ import hashlib
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from warehouse.layout import month_key
 from warehouse.schemas import ARTICLES, TABLES
 from warehouse.storage import Location
-from warehouse.views import in_months, live_files, read_files, utc_connection
+from warehouse.views import DEDUP, in_months, live_files, read_files, utc_connection
 from warehouse.writer import Row, write_rows
 
 # Columns that describe a fetch rather than the content.
@@ -26,6 +26,7 @@ _VOLATILE = frozenset(
         "first_seen_at",
         "raw_ref",
         "run_id",
+        "processed_at",
         "content_hash",
         "schema_version",
         "engagement",
@@ -92,7 +93,9 @@ def stored_versions(
             f"""
             SELECT * FROM {read_files(files.every, schemas=files.schemas)}
             WHERE article_id IN (SELECT unnest(?))
-            QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY fetched_at DESC) = 1
+            QUALIFY row_number() OVER (
+                PARTITION BY article_id ORDER BY {DEDUP["articles"].order_by()}
+            ) = 1
             """,
             params=[sorted(set(article_ids))],
         )
@@ -151,6 +154,7 @@ def upsert_articles(
     rows = [version.row for version in versions]
     stored = stored_versions(root, source, [row["article_id"] for row in rows], _months(rows))
     result = UpsertResult()
+    processed_at = datetime.now(UTC)
     articles: list[dict[str, Any]] = []
     mentions: list[dict[str, Any]] = []
     comments: list[dict[str, Any]] = []
@@ -163,6 +167,7 @@ def upsert_articles(
         merged = _merge(version.row, previous, version.partial)
         merged["first_seen_at"] = (previous or merged).get("first_seen_at") or merged["fetched_at"]
         merged["content_hash"] = content_hash(merged)
+        merged["processed_at"] = processed_at
         if previous is None:
             result.record(merged["article_id"], "new")
         elif previous["content_hash"] != merged["content_hash"]:

@@ -44,9 +44,15 @@ class Dedup:
     def window(self, tie_break: str = "") -> str:
         """The ``QUALIFY`` clause; ``tie_break`` (``", column"``) orders exact ties."""
         partition = ", ".join(self.key)
-        order = ", ".join(f"{name} {'DESC' if desc else 'ASC'}" for name, desc in self.order)
         return (
-            f"QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY {order}{tie_break}) = 1"
+            f"QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY "
+            f"{self.order_by()}{tie_break}) = 1"
+        )
+
+    def order_by(self) -> str:
+        """The order whose first row per key wins (a missing value last)."""
+        return ", ".join(
+            f"{name} {'DESC' if desc else 'ASC'} NULLS LAST" for name, desc in self.order
         )
 
     def same_key(self, left: str, right: str) -> str:
@@ -55,7 +61,9 @@ class Dedup:
 
 
 DEDUP: dict[str, Dedup] = {
-    "articles": Dedup(("article_id",), (("fetched_at", True), ("content_hash", False))),
+    "articles": Dedup(
+        ("article_id",), (("fetched_at", True), ("processed_at", True), ("content_hash", False))
+    ),
     "comments": Dedup(("comment_id",), (("fetched_at", True),)),
     "mentions": Dedup(
         ("article_id", "content_hash", "field", "kind", "start_offset", "end_offset"),

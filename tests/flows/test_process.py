@@ -6,7 +6,10 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from flows.process import Window, process_pages
+from transform.enrich.fingerprint import fingerprint
 from warehouse import connect
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "binance"
@@ -38,3 +41,36 @@ def test_the_same_story_twice_shares_a_story_id_and_another_does_not(warehouse: 
     )
     assert stories["a" * 32] == stories["b" * 32]
     assert stories["c" * 32] != stories["a" * 32]
+
+
+def test_a_reprocess_moves_stored_fingerprints_to_the_current_version(
+    warehouse: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The migration of fingerprint version 2 (docs/upgrading.md): articles stored with
+    another version's fingerprints get the current ones, and their stories are built again
+    on them, as new versions beside the old rows."""
+    codes = sorted(p.stem.removeprefix("detail-") for p in FIXTURES.glob("detail-*.json"))
+    pages = [
+        detail_page("a" * 32, "Original notice", codes[0]),
+        detail_page("b" * 32, "Republished notice", codes[0]),
+        detail_page("c" * 32, "Unrelated notice", codes[1]),
+    ]
+    with monkeypatch.context() as patched:  # a former version: every text one fingerprint
+        patched.setattr("transform.enrich.simhash", lambda text: "0123456789abcdef")
+        process_pages(warehouse, "binance", pages, window=Window(), run_id="old")
+    result = process_pages(warehouse, "binance", pages, window=Window(), run_id="reprocess")
+    assert result.items_changed == 3
+    rows = (
+        connect(warehouse)
+        .execute("select native_id, fingerprint, story_id, body_text from articles")
+        .fetchall()
+    )
+    assert {native_id: fp == fingerprint(body) for native_id, fp, _, body in rows} == {
+        "a" * 32: True, "b" * 32: True, "c" * 32: True,
+    }  # fmt: skip
+    stories = {native_id: story_id for native_id, _, story_id, _ in rows}
+    assert stories["a" * 32] == stories["b" * 32] != stories["c" * 32]
+    versions = connect(warehouse).execute("select count(*) from article_versions").fetchone()
+    assert versions == (6,)
+    again = process_pages(warehouse, "binance", pages, window=Window(), run_id="again")
+    assert again.items_unchanged == 3

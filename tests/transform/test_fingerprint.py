@@ -77,7 +77,7 @@ The KuCoin Team"""
 
 
 def test_format_and_determinism() -> None:
-    assert fingerprint("Binance Will List Kite (KITE)") == "cd28800d54cdc19e"
+    assert fingerprint("Binance Will List Kite (KITE)") == "c525e4eab15ccd84"
     assert fingerprint(NOTICE) == fingerprint(NOTICE)
     assert re.fullmatch(r"[0-9a-f]{16}", fingerprint(NOTICE))
     assert fingerprint("") == "0000000000000000"
@@ -113,29 +113,29 @@ def light_edits(text: str) -> dict[str, str]:
 
 
 def test_light_edits_are_the_same_story() -> None:
-    """Every readable Binance body under four light edits: at most 7 bits (threshold 10)."""
+    """Every readable Binance body under four light edits: at most 6 bits (threshold 10)."""
     pairs = [
         (fingerprint(body), fingerprint(edited))
         for body in BODIES.values()
         for edited in light_edits(body).values()
     ]
     assert len(pairs) == 4 * len(BODIES) == 160
-    assert max(hamming(a, b) for a, b in pairs) == 7
+    assert max(hamming(a, b) for a, b in pairs) == 6
     assert all(same_story(a, b) for a, b in pairs)
 
 
 def test_one_announcement_under_two_exchanges_boilerplate() -> None:
     binance, kucoin = fingerprint(BINANCE_COPY), fingerprint(KUCOIN_COPY)
-    assert hamming(binance, kucoin) == 2
+    assert hamming(binance, kucoin) == 4
     assert same_story(binance, kucoin)
 
 
 @pytest.mark.parametrize(
     ("template", "closest"),
     [
-        ("Notice of Removal of Spot Trading Pairs", 19),
+        ("Notice of Removal of Spot Trading Pairs", 22),
         ("Binance Futures Will Delist USDⓈ-M", 15),
-        ("Binance Will Delist", 22),
+        ("Binance Will Delist", 24),
     ],
 )
 def test_notices_of_one_template_are_different_stories(template: str, closest: int) -> None:
@@ -164,8 +164,8 @@ def test_translations_are_not_found() -> None:
         "提现将暂停，VLNT/USDT 交易不受影响。用户无需进行任何操作，币安将为用户处理所有技术要求。"
     )
     edited = chinese.replace("用户无需进行任何操作", "用户无需采取任何行动")
-    assert hamming(fingerprint(chinese), fingerprint(edited)) == 1  # character shingles
-    assert hamming(fingerprint(chinese), fingerprint(english)) == 17
+    assert hamming(fingerprint(chinese), fingerprint(edited)) == 3  # character shingles
+    assert hamming(fingerprint(chinese), fingerprint(english)) == 14
     assert not same_story(fingerprint(chinese), fingerprint(english))
 
 
@@ -194,4 +194,4 @@ def test_story_keys_find_every_light_edit_and_the_copies() -> None:
 
 
 def test_threshold_is_between_the_measurements() -> None:
-    assert 7 < SAME_STORY_DISTANCE < 15
+    assert 6 < SAME_STORY_DISTANCE < 15
