@@ -103,9 +103,9 @@ def script_json(document: lxml.html.HtmlElement, script_id: str) -> Any | None:
     return None
 
 
-def _json_ld_articles(document: lxml.html.HtmlElement) -> list[dict[str, Any]]:
+def _json_ld_articles(scripts: list[lxml.html.HtmlElement]) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
-    for script in document.xpath('//script[@type="application/ld+json"]'):
+    for script in scripts:
         try:
             data = load_json(script.text_content(), "JSON-LD")
         except ValueError:
@@ -124,12 +124,44 @@ def _json_ld_articles(document: lxml.html.HtmlElement) -> list[dict[str, Any]]:
     return found
 
 
-def _meta(document: lxml.html.HtmlElement, *names: str) -> str | None:
-    for name in names:
-        for value in document.xpath(f'//meta[@property="{name}" or @name="{name}"]/@content'):
-            if value.strip():
-                return value.strip()
-    return None
+@dataclass
+class _HeadTags:
+    """What the metadata reads off a page, gathered in one walk of the tree (a query per
+    field walked it once each): the first of each, in document order."""
+
+    meta: dict[str, str]  # property or name -> first non-empty content
+    json_ld: list[lxml.html.HtmlElement]
+    time: str | None = None  # the first <time datetime>
+    h1: lxml.html.HtmlElement | None = None
+    title: str | None = None  # the first <title>'s text
+    canonical: str | None = None
+
+    @classmethod
+    def of(cls, document: lxml.html.HtmlElement) -> _HeadTags:
+        tags = cls(meta={}, json_ld=[])
+        for element in document.iter("meta", "script", "time", "h1", "title", "link"):
+            tag, get = element.tag, element.get
+            if tag == "meta":
+                content = (get("content") or "").strip()
+                for key in (get("property"), get("name")):
+                    if content and key is not None:
+                        tags.meta.setdefault(key, content)
+            elif tag == "script":
+                if get("type") == "application/ld+json":
+                    tags.json_ld.append(element)
+            elif tag == "time":
+                if tags.time is None:
+                    tags.time = get("datetime")
+            elif tag == "h1":
+                tags.h1 = element if tags.h1 is None else tags.h1
+            elif tag == "title":
+                tags.title = (element.text or "") if tags.title is None else tags.title
+            elif tags.canonical is None and get("rel") == "canonical":
+                tags.canonical = get("href")
+        return tags
+
+    def first(self, *names: str) -> str | None:
+        return next((self.meta[name] for name in names if name in self.meta), None)
 
 
 def _author(value: Any) -> str | None:
@@ -142,29 +174,24 @@ def _author(value: Any) -> str | None:
 
 
 def page_metadata(document: lxml.html.HtmlElement) -> PageMetadata:
-    found = next(iter(_json_ld_articles(document)), {})
+    tags = _HeadTags.of(document)
+    found = next(iter(_json_ld_articles(tags.json_ld)), {})
     # JSON-LD is whatever the site wrote: a field that is no string is no value.
     ld = {key: value for key, value in found.items() if isinstance(value, str)}
-    times = document.xpath("//time/@datetime")
-    titles = document.xpath("//h1")
     return PageMetadata(
         title=ld.get("headline")
-        or _meta(document, "og:title", "twitter:title")
-        or (titles[0].text_content().strip() if titles else None)
-        or (document.findtext(".//title") or "").strip()
+        or tags.first("og:title", "twitter:title")
+        or (tags.h1.text_content().strip() if tags.h1 is not None else None)
+        or (tags.title or "").strip()
         or None,
-        summary=ld.get("description") or _meta(document, "og:description", "description"),
-        author=_author(found.get("author")) or _meta(document, "article:author", "author"),
+        summary=ld.get("description") or tags.first("og:description", "description"),
+        author=_author(found.get("author")) or tags.first("article:author", "author"),
         published_at=parse_datetime(
-            ld.get("datePublished")
-            or _meta(document, "article:published_time", "pubdate")
-            or (times[0] if times else None)
+            ld.get("datePublished") or tags.first("article:published_time", "pubdate") or tags.time
         ),
-        updated_at=parse_datetime(
-            ld.get("dateModified") or _meta(document, "article:modified_time")
-        ),
+        updated_at=parse_datetime(ld.get("dateModified") or tags.first("article:modified_time")),
         language=(ld.get("inLanguage") or document.get("lang") or "").split("-")[0] or None,
-        canonical_url=next(iter(document.xpath('//link[@rel="canonical"]/@href')), None),
+        canonical_url=tags.canonical,
         body_text=ld.get("articleBody"),
     )
 
