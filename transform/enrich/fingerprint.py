@@ -58,7 +58,7 @@ _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 # A separator between digits goes before tokenising, so "2026-09-04", "2026/09/04" and
 # "12,960,000" are one entity each, their digits; a token is then a CJK character (Han, kana,
 # Hangul) or a run of other letters and digits ("kp3r", "1000pepeusdt").
-_NUMBER_SEPARATOR = re.compile(r"(?<=\d)[.,:/-](?=\d)")
+_NUMBER_SEPARATOR = re.compile(r"[.,:/-](?<=\d.)(?=\d)")  # the separator first: faster to find
 _TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
 _DIGIT = re.compile(r"\d")
 # Seeds of xxh3 for the two kinds of feature, so that a token is not its own entity. Which
