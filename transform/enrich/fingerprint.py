@@ -40,6 +40,7 @@ import numpy as np
 from xxhash import xxh3_64_intdigest
 
 from transform.enrich.symbols import find_pairs
+from transform.limits import ENRICH_TEXT_CHARS
 
 BITS = 64
 SHINGLE = 3
@@ -118,8 +119,7 @@ def _features(text: str) -> tuple[np.ndarray, np.ndarray]:
     else:  # a text of one or two tokens is one feature
         shingles = _hashes([" ".join(tokens)] if tokens else [], _SHINGLE_SEED)
         counts = np.ones(len(shingles), dtype=np.int64)
-    # Pairs as find_symbols reads them; upper-cased first so the case cannot matter.
-    entities |= {pair.casefold() for pair in find_pairs(normalized.upper())}
+    entities |= {pair.casefold() for pair in _pairs(normalized)}
     # Each shingle occurrence weighs `share` (entities' count, at least MIN_ENTITIES), each
     # entity all shingle occurrences times ENTITY_SHARE: together, ENTITY_SHARE times them.
     share = max(len(entities), MIN_ENTITIES)
@@ -129,6 +129,14 @@ def _features(text: str) -> tuple[np.ndarray, np.ndarray]:
         [counts.astype(np.int64) * share, np.full(len(entities), weight, dtype=np.int64)]
     )
     return hashes, weights
+
+
+def _pairs(normalized: str) -> set[str]:
+    """The pairs find_symbols reads in the upper-cased text (so the case cannot matter), read
+    in its distinct words: a pair never spans a space and its edges only look at letters and
+    digits, so a word repeated in the text cannot add a pair."""
+    upper = normalized.upper()[:ENRICH_TEXT_CHARS]
+    return set(find_pairs(" ".join(dict.fromkeys(upper.split()))))
 
 
 def fingerprint(text: str) -> str:
