@@ -117,13 +117,16 @@ def _view(
     table_dir: Location,
     schemas: dict[Location, str],
 ) -> str | None:
-    """A temporary view over ``paths``; ``_partition``: the snapshot partition of a row."""
+    """A temporary view over ``paths`` (files of the table ``table_dir`` holds);
+    ``_partition``: the snapshot partition of a row."""
     folder = f"substr(parse_dirpath(filename), {len(str(table_dir)) + 2})"
     partition = (
         f", regexp_replace({folder}, 'month=(unknown|[0-9]{{4}})(-[0-9]{{2}})?$', 'year=\\1')"
         " AS _partition"
     )
-    return files_view(connection, name, paths, schemas, partition, temporary=True)
+    return files_view(
+        connection, name, paths, schemas, partition, temporary=True, table=table_dir.name
+    )
 
 
 def _displaced(

@@ -13,6 +13,7 @@ from warehouse.storage import Location
 from warehouse.views import (
     DEDUP,
     connect,
+    late_columns,
     live_files,
     months_from,
     partitions,
@@ -219,18 +220,17 @@ def story_candidates(root: Location, since: datetime) -> list[tuple[str, str]]:
     files = live_files(root, TABLES["articles"], when=months_from(since))
     if not files.every:
         return []
-    rows = (
-        utc_connection(root)
-        .execute(
-            f"""
-            SELECT coalesce(story_id, article_id), fingerprint FROM {read_files(files.every)}
+    connection = utc_connection(root)
+    source = read_files(files.every)
+    rows = connection.execute(
+        f"""
+            SELECT coalesce(story_id, article_id), fingerprint
+            FROM (SELECT *{late_columns(connection, source, "articles")} FROM {source})
             WHERE fingerprint IS NOT NULL AND published_at >= ?
             QUALIFY row_number() OVER (
                 PARTITION BY article_id ORDER BY {DEDUP["articles"].order_by()}
             ) = 1
             """,
-            [since],
-        )
-        .fetchall()
-    )
+        [since],
+    ).fetchall()
     return [(story_id, fingerprint) for story_id, fingerprint in rows]

@@ -16,7 +16,14 @@ from typing import Any
 from warehouse.layout import month_key
 from warehouse.schemas import ARTICLES, TABLES
 from warehouse.storage import Location
-from warehouse.views import DEDUP, in_months, live_files, read_files, utc_connection
+from warehouse.views import (
+    DEDUP,
+    in_months,
+    late_columns,
+    live_files,
+    read_files,
+    utc_connection,
+)
 from warehouse.writer import Row, write_rows
 
 # Columns that describe a fetch rather than the content.
@@ -87,20 +94,18 @@ def stored_versions(
     )
     if not files.every:
         return {}
-    table = (
-        utc_connection(root)
-        .sql(
-            f"""
-            SELECT * FROM {read_files(files.every, schemas=files.schemas)}
+    connection = utc_connection(root)
+    source = read_files(files.every, schemas=files.schemas)
+    table = connection.sql(
+        f"""
+            SELECT *{late_columns(connection, source, "articles")} FROM {source}
             WHERE article_id IN (SELECT unnest(?))
             QUALIFY row_number() OVER (
                 PARTITION BY article_id ORDER BY {DEDUP["articles"].order_by()}
             ) = 1
             """,
-            params=[sorted(set(article_ids))],
-        )
-        .to_arrow_table()
-    )
+        params=[sorted(set(article_ids))],
+    ).to_arrow_table()
     return {row["article_id"]: row for row in table.to_pylist()}
 
 

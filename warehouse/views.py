@@ -346,6 +346,23 @@ _ON_TOP = {
 }
 
 
+# Columns added to a table after warehouses were written with it (name -> DuckDB type):
+# files from before lack them, and reads over such files get them as NULL, so that every
+# query can name them (the order of an article's current row above all).
+LATE_COLUMNS: dict[str, dict[str, str]] = {"articles": {"processed_at": "TIMESTAMPTZ"}}
+
+
+def late_columns(connection: duckdb.DuckDBPyConnection, source: str, table: str) -> str:
+    """Select items (", NULL::type AS name") for the late columns ``source`` lacks."""
+    late = LATE_COLUMNS.get(table, {})
+    if not late:
+        return ""
+    present = {row[0] for row in connection.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+    return "".join(
+        f", NULL::{kind} AS {name}" for name, kind in late.items() if name not in present
+    )
+
+
 def files_view(
     connection: duckdb.DuckDBPyConnection,
     name: str,
@@ -354,17 +371,20 @@ def files_view(
     extra: str = "",
     temporary: bool = False,
     locate: Callable[[Location], str] | None = None,
+    table: str = "",
 ) -> str | None:
     """A view over ``paths`` when there are any; the name to select from, else None.
 
-    ``extra``: further select items (they may use the ``filename`` column).
+    ``extra``: further select items (they may use the ``filename`` column); ``table``: the
+    table the files hold, whose late columns the view then always has.
     """
     if not paths:
         return None
+    source = read_files(paths, bool(extra), schemas, locate)
+    items = f"*{' EXCLUDE (filename)' if extra else ''}{extra}"
     connection.execute(
         f"""CREATE OR REPLACE {"TEMP " if temporary else ""}VIEW {name} AS
-        SELECT *{" EXCLUDE (filename)" if extra else ""}{extra}
-        FROM {read_files(paths, bool(extra), schemas, locate)}"""
+        SELECT {items}{late_columns(connection, source, table)} FROM {source}"""
     )
     return name
 
@@ -397,7 +417,9 @@ def create_views(
     for name, spec in TABLES.items():
         files = live_files(root, spec)
         snapshot, history, delta = (
-            files_view(connection, f"_{name}_{kind}", paths, files.schemas, locate=locate)
+            files_view(
+                connection, f"_{name}_{kind}", paths, files.schemas, locate=locate, table=name
+            )
             for kind, paths in (
                 ("snapshot", files.current),
                 ("history", files.history),

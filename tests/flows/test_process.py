@@ -6,11 +6,13 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from flows.process import Window, process_pages
 from transform.enrich.fingerprint import fingerprint
 from warehouse import connect
+from warehouse.compaction import compact
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "binance"
 FETCHED = datetime(2026, 11, 28, 12, tzinfo=UTC)
@@ -74,3 +76,27 @@ def test_a_reprocess_moves_stored_fingerprints_to_the_current_version(
     assert versions == (6,)
     again = process_pages(warehouse, "binance", pages, window=Window(), run_id="again")
     assert again.items_unchanged == 3
+
+
+def test_files_written_before_processed_at_are_read_and_lose_to_a_reprocess(
+    warehouse: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A warehouse of files without the ``processed_at`` column (written before it existed),
+    under a former fingerprint: the views, the reprocess and compaction read it, and every
+    reprocessed row is current."""
+    codes = sorted(p.stem.removeprefix("detail-") for p in FIXTURES.glob("detail-*.json"))
+    pages = [detail_page(code, f"Notice {code}", code) for code in codes[:6]]
+    with monkeypatch.context() as patched:
+        patched.setattr("transform.enrich.simhash", lambda text: "0123456789abcdef")
+        process_pages(warehouse, "binance", pages, window=Window(), run_id="before")
+    for path in (warehouse / "articles").rglob("*.parquet"):
+        pq.write_table(pq.read_table(path).drop_columns(["processed_at"]), path)
+    assert connect(warehouse).execute("select count(*) from articles").fetchone() == (6,)
+
+    result = process_pages(warehouse, "binance", pages, window=Window(), run_id="reprocess")
+    assert result.items_changed == 6
+    compact(warehouse)
+    rows = connect(warehouse).execute("select run_id, fingerprint from articles").fetchall()
+    assert len(rows) == 6
+    assert {run_id for run_id, _ in rows} == {"reprocess"}
+    assert "0123456789abcdef" not in {fingerprint for _, fingerprint in rows}
