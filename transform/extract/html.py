@@ -4,16 +4,19 @@ page's embedded JSON where a source rule knows it, otherwise trafilatura's boile
 
 from __future__ import annotations
 
+import copy
 import re
 import unicodedata
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import lxml.etree
 import lxml.html
 import trafilatura
+from trafilatura.settings import Extractor
 from trafilatura.xml import xmltotxt
 
 from transform.extract.dates import parse_datetime
@@ -57,13 +60,29 @@ _DECLARED_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
 # keeps it and what was refused still is.
 _OUTPUT: dict[str, Any] = {
     "output_format": "markdown",
-    "include_tables": True,
-    "include_comments": False,
-    "include_links": True,
-    "include_formatting": True,
-    "favor_precision": True,
+    "tables": True,
+    "comments": False,
+    "links": True,
+    "formatting": True,
+    "precision": True,
 }
 _EXTRACTIONS: tuple[dict[str, Any], ...] = ({**_OUTPUT, "fast": True}, _OUTPUT)
+
+
+@cache
+def _extractors() -> tuple[Extractor, ...]:
+    """trafilatura's options for each extraction, built once: building them reads its
+    configuration, which costs as much per page as the metadata."""
+    return tuple(Extractor(**options) for options in _EXTRACTIONS)
+
+
+def _for_page(extractor: Extractor, url: str | None) -> Extractor:
+    """A copy of ``extractor`` for the page at ``url`` (a copy: threads share the built
+    one), its URL set as ``Extractor(url=url)`` sets it."""
+    options = copy.copy(extractor)
+    options.url = url
+    options.source = url and url.encode("utf-8", "replace").decode("utf-8")
+    return options
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -213,8 +232,8 @@ def main_text(document: lxml.html.HtmlElement, url: str | None = None) -> tuple[
     caller. The extraction keeps links and formatting for the Markdown; the text is the same
     body rendered without them, as ``trafilatura.extract(..., output_format="txt")`` gives it.
     """
-    for options in _EXTRACTIONS:
-        extracted = trafilatura.bare_extraction(document, url=url, **options)
+    for extractor in _extractors():
+        extracted = trafilatura.bare_extraction(document, options=_for_page(extractor, url))
         if extracted is not None and extracted.body is not None:
             text, markdown = _rendered(extracted.body)
             if text:
