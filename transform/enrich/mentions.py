@@ -169,7 +169,10 @@ def _symbol_hits(text: str) -> Iterator[_Hit]:
 
 # --- money and percentages -----------------------------------------------------------------
 
-_NUMBER = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+# A number after its first digit (1,234.5 or 1234.5): the patterns open with that digit, so
+# that ``re`` finds their starts by its fast scan for a character class.
+_NUMBER_REST = r"(?:\d{0,2}(?:,\d{3})+(?:\.\d+)?|\d*(?:\.\d+)?)"
+_NUMBER = rf"(?P<num>\d{_NUMBER_REST})"
 _SCALE = (
     r"(?:\s*(?P<word>(?i:thousand|million|billion|trillion|mln|mn|bn|tn))(?![A-Za-z])"
     r"|(?P<letter>[kKmMbBT])(?![A-Za-z0-9])"
@@ -262,6 +265,9 @@ _YEAR_AFTER = re.compile(r"(?i:in|since|of|by|from|until|to|during|before|after)
 _YEAR_AFTER_REACH = 16
 # Longer numbers (a run of digits, not an amount) are no money and no percentage.
 _MAX_NUMBER_CHARS = 40
+# The characters signs end in ("$" of "US$"), and how far before it a sign starts.
+_SIGN_ENDS = re.compile(f"[{re.escape(''.join(sorted({sign[-1] for sign in _SIGNS})))}]")
+_SIGN_REACH = max(len(sign) for sign in _SIGNS) - 1
 _RANGE_AFTER = re.compile(r"\s*(?:-|–|—|to|~|至|到)\s*[$€£¥]?\d")
 _PERCENT = re.compile(
     r"(?=[+\-−\d百])(?<![A-Za-z0-9.,])(?P<sign>[+\-−](?=\d))?"
@@ -269,6 +275,9 @@ _PERCENT = re.compile(
     + r"\s?(?:%|％|(?i:percent|per\s+cent|pct)(?![A-Za-z]))"
     r"|百分之(?P<zh>[零〇一二两三四五六七八九十百点點.\d]+)"
 )
+# Where a percentage can start: a sign or digit after no letter, digit, "." or ",", or 百
+# (of 百分之); found by ``re``'s fast scan for a character class, its look-behind after it.
+_PERCENT_STARTS = re.compile(r"[+\-−\d百](?<![A-Za-z0-9.,][+\-−\d])")
 _ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _ZH_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
 
@@ -287,13 +296,12 @@ def _money_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]
         (r"(?<![A-Za-z0-9])" if sign[0].isalpha() else "") + re.escape(sign)
         for sign in sorted(_SIGNS, key=lambda sign: (-len(sign), sign))
     )
-    # Each pattern opens with a lookahead on its first characters, which ``re`` checks
-    # before trying the alternatives at a position: several times faster on long text.
-    first = re.escape("".join(sorted({sign[0] for sign in _SIGNS})))
-    sign_first = re.compile(rf"(?=[{first}])(?P<sign>{signs})\s?{_NUMBER}{_SCALE}")
+    # Tried only where a sign ends (:func:`_sign_starts`), not searched for.
+    sign_first = re.compile(rf"(?P<sign>{signs})\s?{_NUMBER}{_SCALE}")
+    # The codes' look-behind after the code (all three letters long): a pattern opening
+    # with plain alternatives is found by ``re``'s fast scan for their first characters.
     code_first = re.compile(
-        rf"(?=[{''.join(sorted({code[0] for code in _PREFIX_CODES}))}])"
-        rf"(?<![A-Za-z0-9])(?P<code>{'|'.join(_PREFIX_CODES)})\s+{_NUMBER}{_SCALE}"
+        rf"(?P<code>{'|'.join(_PREFIX_CODES)})(?<![A-Za-z0-9]...)\s+{_NUMBER}{_SCALE}"
     )
     codes = {
         symbol
@@ -308,7 +316,8 @@ def _money_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]
         )
     )
     number_first = re.compile(
-        rf"(?=\d)(?<![A-Za-z0-9.,$€£¥]){_NUMBER}{_SCALE}\s*(?P<unit>{units})(?![A-Za-z0-9]|宇宙)"
+        rf"(?P<num>\d(?<![A-Za-z0-9.,$€£¥]\d){_NUMBER_REST}){_SCALE}\s*(?P<unit>{units})"
+        r"(?![A-Za-z0-9]|宇宙)"
     )
     return sign_first, code_first, number_first
 
@@ -316,8 +325,13 @@ def _money_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]
 def _money_hits(text: str) -> Iterator[_Hit]:
     sign_first, code_first, number_first = _money_patterns()
     yen: str | None = None  # what ¥ means in this text, decided once, when first needed
-    for pattern in (sign_first, code_first, number_first):
-        for match in pattern.finditer(text):
+    found = (
+        _matches_at(sign_first, text, _sign_starts(text)),
+        code_first.finditer(text),
+        number_first.finditer(text),
+    )
+    for matches in found:
+        for match in matches:
             if len(match["num"]) > _MAX_NUMBER_CHARS or _RANGE_AFTER.match(text, match.end()):
                 continue
             unit = _money_unit(match, text)
@@ -334,6 +348,32 @@ def _money_hits(text: str) -> Iterator[_Hit]:
                 float(amount),
                 unit,
             )
+
+
+def _sign_starts(text: str) -> list[int]:
+    """Where a sign-first amount can start: at a sign's last character ("$", "€") or the
+    one or two before it ("S$", "US$"); a few places instead of every capital letter."""
+    return sorted(
+        {
+            start
+            for end in _SIGN_ENDS.finditer(text)
+            for start in range(max(0, end.start() - _SIGN_REACH), end.start() + 1)
+        }
+    )
+
+
+def _matches_at(
+    pattern: re.Pattern[str], text: str, starts: Iterable[int]
+) -> Iterator[re.Match[str]]:
+    """What ``pattern.finditer(text)`` finds, for a pattern that matches no empty text and
+    can only start at ``starts`` (increasing): tried there only."""
+    end = 0
+    for start in starts:
+        if start >= end:
+            match = pattern.match(text, start)
+            if match:
+                end = match.end()
+                yield match
 
 
 def _money_unit(match: re.Match[str], text: str) -> str | None:
@@ -380,7 +420,8 @@ def _plain(amount: Decimal) -> str:
 
 
 def _percent_hits(text: str) -> Iterator[_Hit]:
-    for match in _PERCENT.finditer(text):
+    starts = (candidate.start() for candidate in _PERCENT_STARTS.finditer(text))
+    for match in _matches_at(_PERCENT, text, starts):
         if len(match["num"] or match["zh"]) > _MAX_NUMBER_CHARS:
             continue
         if match["zh"]:
@@ -889,16 +930,25 @@ _LATIN = "A-Za-z0-9À-ÖØ-öø-ɏ"
 
 
 def _gazetteer_hits(text: str) -> Iterator[_Hit]:
-    entries, starts, names = _gazetteer()
+    entries, starts, seconds, names = _gazetteer()
     line_end, shouting = -1, False  # the line of the last "US"; each line is read once
     for candidate in starts.finditer(text):
-        match = names.match(text, candidate.start())
+        start = candidate.start()
+        # A capital letter starts a name in most texts: its next character rules most out.
+        following = seconds[text[start]]
+        second = text[start + 1 : start + 2]
+        if (
+            following is not None
+            and second not in following
+            and not (" " in following and second.isspace())
+        ):
+            continue
+        match = names.match(text, start)
         if match is None:
             continue
         found = match[0]
         # Most names are found as spelled in the list: a key is its own spelling.
         kind, value = entries.get(found) or entries[_key(found)]
-        start = match.start()
         if found in _SHOUTED:
             if start > line_end:
                 line_start = text.rfind("\n", 0, start) + 1
@@ -922,9 +972,15 @@ def _key(name: str) -> str:
 
 
 @cache
-def _gazetteer() -> tuple[dict[str, tuple[str, str]], re.Pattern[str], re.Pattern[str]]:
-    """Name -> (kind, value), the positions where a name may start, and one pattern that
-    matches the longest name at such a position.
+def _gazetteer() -> tuple[
+    dict[str, tuple[str, str]],
+    re.Pattern[str],
+    dict[str, frozenset[str] | None],
+    re.Pattern[str],
+]:
+    """Name -> (kind, value), the positions where a name may start, the characters that
+    may follow each first character (:func:`_name_seconds`), and one pattern that matches
+    the longest name at such a position.
 
     The names' pattern runs only where a first character of some name is (and, before a
     Latin one, no letter or digit): trying all names at every position of a long text cost
@@ -950,7 +1006,32 @@ def _gazetteer() -> tuple[dict[str, tuple[str, str]], re.Pattern[str], re.Patter
     for ticker in sorted(_BARE_TICKERS):
         add([ticker], "coin", ticker)
     trie = _trie(_atoms(name) for name in entries)
-    return entries, _name_starts(entries), re.compile(_trie_pattern(trie))
+    return entries, _name_starts(entries), _name_seconds(entries), re.compile(_trie_pattern(trie))
+
+
+def _name_seconds(names: Iterable[str]) -> dict[str, frozenset[str] | None]:
+    """First character -> the second characters names starting with it have (" " standing
+    for any space, both apostrophes for one); None where any may follow (a name of one
+    character, or opening with a function word or an apostrophe), for every character
+    :func:`_name_starts` finds."""
+    seconds: dict[str, set[str] | None] = {}
+    for name in names:
+        if name.split(" ")[0] in _FUNCTION_WORDS:
+            firsts, second = {name[0].lower(), name[0].upper(), "&"}, None
+        elif name[0] in "'’":
+            firsts, second = {"'", "’"}, None
+        else:
+            firsts, second = {name[0]}, name[1:2] or None
+        for first in firsts:
+            following = seconds.setdefault(first, set())
+            if following is None or second is None:
+                seconds[first] = None
+            else:
+                following |= {"'", "’"} if second == "'" else {second}
+    return {
+        first: None if following is None else frozenset(following)
+        for first, following in seconds.items()
+    }
 
 
 def _name_starts(names: Iterable[str]) -> re.Pattern[str]:

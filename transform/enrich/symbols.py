@@ -48,17 +48,23 @@ _COMMON_WORDS = frozenset(
 # Possessive: a run of capitals and digits is one ticker or none, never re-split on failure
 # (backtracking into it made "list AAAA…" quadratic in the run's length).
 _TICKER = r"(?=[0-9]*+[A-Z])[A-Z0-9]++"
-_SEPARATED = re.compile(
-    r"(?<![A-Za-z0-9])(?P<base>[A-Z0-9]{2,20}+)[/_-](?P<quote>[A-Z0-9]{2,10}+)(?![A-Za-z0-9])"
-)
+# A separated pair (QNT/BTC, YZY_USDT) is found from its separator and the quote after it,
+# then the base before it: a base of 2 to 20 capitals and digits after no letter or digit.
+# ``re`` finds a separator by its fast scan for a class; a pattern opening with the base was
+# tried at every word of an upper-cased text.
+_QUOTE_AFTER = re.compile(r"[/_-](?P<quote>[A-Z0-9]{2,10}+)(?![A-Za-z0-9])")
+_BASE_CHARS = 20
+_BASE_BEFORE = re.compile(rf"(?<![A-Za-z0-9])[A-Z0-9]{{2,{_BASE_CHARS}}}\Z")
 # A 4-30 character token that ends in a quote asset: the candidates for a split. The whole
 # run is taken at once, then its end is checked against the quotes (one look-behind per
-# quote length), rather than every shorter prefix tried against every quote.
+# quote length), rather than every shorter prefix tried against every quote. The pattern
+# opens with a class, what stands before it checked after it: ``re`` finds the places to
+# try by its fast scan for the class, where a look-behind first is tried everywhere.
 _QUOTE_ENDS = "|".join(
     f"(?<={'|'.join(sorted(quote for quote in QUOTE_ASSETS if len(quote) == length))})"
     for length in _QUOTE_LENGTHS
 )
-_TOKEN = re.compile(rf"(?<![A-Za-z0-9])[A-Z0-9]{{4,30}}+(?:{_QUOTE_ENDS})(?![A-Za-z0-9])")
+_TOKEN = re.compile(rf"[A-Z0-9](?<![A-Za-z0-9].)[A-Z0-9]{{3,29}}+(?:{_QUOTE_ENDS})(?![A-Za-z0-9])")
 # "Name (TICKER)": the bracketed ticker, then what ends the name before it, past any spaces
 # (found from the bracket: a pattern starting at every space cost more).
 _BRACKETED = re.compile(r"[(（](?P<ticker>[A-Z0-9]{1,15})[)）]")
@@ -66,15 +72,20 @@ _NAME_END = re.compile(r"[A-Za-z0-9.\u4e00-\u9fff]")
 # "$" first, then the look-behind: ``re`` finds a leading literal by a fast scan.
 _CASHTAG = re.compile(r"\$(?<![A-Za-z0-9]\$)(?P<ticker>[A-Z0-9]{1,15})(?![A-Za-z0-9])")
 _SEP = r"(?:\s*[,&]\s*(?:and\s+)?|\s+and\s+)"
-# The lookahead on first characters lets ``re`` skip most positions at once (see mentions).
+# The verbs' first letters (in either case, "ſ" as "s" does), then which verb follows them:
+# a class first is found by ``re``'s fast scan (see _TOKEN).
 _LISTED = re.compile(
-    r"(?=[dDlLaAsSrRſ])\b(?i:(?:de)?list|add|support|launch|remove)(?i:s|es|ed|ing)?\s+"
+    r"[dDlLaAsSrRſ](?<!\w.)(?:(?<=[dD])(?i:elist)|(?<=[lL])(?i:ist|aunch)|(?<=[aA])(?i:dd)"
+    r"|(?<=[sSſ])(?i:upport)|(?<=[rR])(?i:emove))(?i:s|es|ed|ing)?\s+"
     rf"(?P<tickers>{_TICKER}(?:{_SEP}{_TICKER})*)(?=[\s,.;:!?)]|$)"
 )
 # The Chinese form: "下架 CLV、STRAX 和 SNT", "上線 A 與 B" (verbs that take tickers only;
 # 支持/新增 also take networks and features: "支持 TRON 网络升级").
 _ZH_SEP = r"(?:\s*[、,，]\s*|\s*(?:以及|和|及|与|與)\s*)"
-_ZH_LIST_VERB = re.compile(r"上线|上線|上架|下架|下线|下線|上新|首发|首發")
+_ZH_LIST_VERBS = ("上线", "上線", "上架", "下架", "下线", "下線", "上新", "首发", "首發")
+_ZH_LIST_VERB = re.compile("|".join(_ZH_LIST_VERBS))
+# A text without these characters (most English ones) has no Chinese listing sentence.
+_ZH_LIST_VERB_FIRSTS = "".join(sorted({verb[0] for verb in _ZH_LIST_VERBS}))
 _LISTED_ZH = re.compile(
     rf"(?:{_ZH_LIST_VERB.pattern})\s*"
     rf"(?P<tickers>{_TICKER}(?:{_ZH_SEP}{_TICKER})*)(?![A-Za-z0-9/_-])"
@@ -200,7 +211,10 @@ def _coin_spans(text: str) -> list[tuple[int, int, str]]:
         ticker = match["ticker"]
         if _is_coin(ticker) and (ticker[0].isalpha() or ticker in _assets()):
             coins.append((match.start("ticker"), match.end("ticker"), ticker))
-    for match in (*_LISTED.finditer(text), *_LISTED_ZH.finditer(text), *_lists_before(text)):
+    lists = [*_LISTED.finditer(text)]
+    if any(char in text for char in _ZH_LIST_VERB_FIRSTS):
+        lists += [*_LISTED_ZH.finditer(text), *_lists_before(text)]
+    for match in lists:
         offset = match.start("tickers")
         for ticker in _LISTED_TICKER.finditer(match["tickers"]):
             if _is_listed_ticker(ticker[0]):
@@ -258,10 +272,9 @@ def _pairs(text: str) -> list[tuple[int, str, str]]:
 def _pair_spans(text: str) -> list[tuple[int, int, str, str]]:
     """(start, end, base, quote) of every pair, in order of the text."""
     found: list[tuple[int, int, str, str]] = []
-    for match in _SEPARATED.finditer(text):
-        base, quote = match["base"], match["quote"]
+    for start, end, base, quote in _separated(text):
         if quote in QUOTE_ASSETS and base != quote and _is_base(base):
-            found.append((match.start(), match.end(), base, quote))
+            found.append((start, end, base, quote))
     separated = [(start, end) for start, end, _, _ in found]  # in order, not overlapping
     for match in _TOKEN.finditer(text):
         before = bisect_right(separated, (match.start(), len(text)))
@@ -270,6 +283,19 @@ def _pair_spans(text: str) -> list[tuple[int, int, str, str]]:
         if split:
             found.append((match.start(), match.end(), *split))
     return sorted(found)
+
+
+def _separated(text: str) -> Iterator[tuple[int, int, str, str]]:
+    """(start, end, base, quote) of every ``BASE/QUOTE``, ``BASE_QUOTE`` or ``BASE-QUOTE``
+    with no letter or digit around it, each starting after the one before ends (the quote of
+    "A/B/C" is no base)."""
+    end = 0
+    for after in _QUOTE_AFTER.finditer(text):
+        separator = after.start()
+        base = _BASE_BEFORE.search(text, max(end, separator - _BASE_CHARS), separator)
+        if base:
+            end = after.end()
+            yield base.start(), end, base[0], after["quote"]
 
 
 def _split_concatenated(token: str) -> tuple[str, str] | None:
