@@ -35,11 +35,11 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from functools import cache
 from importlib.resources import files
+from typing import NamedTuple
 
 import pycountry
 
@@ -62,8 +62,9 @@ _PRIORITY = (
 _RANK = {kind: rank for rank, kind in enumerate(_PRIORITY)}
 
 
-@dataclass(frozen=True)
-class _Hit:
+class _Hit(NamedTuple):
+    """A candidate mention (a tuple: dozens are made per text, most dropped or kept as is)."""
+
     start: int
     end: int
     kind: str

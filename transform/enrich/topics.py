@@ -40,7 +40,11 @@ def _patterns() -> dict[str, tuple[re.Pattern[str], tuple[str, ...]]]:
         words = [keyword if _is_abbreviation(keyword) else f"(?i:{keyword})" for keyword in regexes]
         alternatives = [_BEFORE + f"(?:{'|'.join(words)})" + _AFTER] if words else []
         alternatives += [re.escape(keyword) for keyword in substrings]
-        stems = [stem.casefold() for keyword in (*regexes, *substrings) for stem in _stems(keyword)]
+        stems = [
+            stem.casefold()
+            for keyword in (*regexes, *substrings)
+            for stem in literal_stems(keyword)
+        ]
         patterns[topic] = (re.compile("|".join(alternatives)), () if "" in stems else tuple(stems))
     return patterns
 
@@ -62,11 +66,32 @@ def _keywords() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
 _LEADING_ALTERNATIVES = re.compile(r"\(\?:([^\\\[\](){}?*+.^$]+)\)(?![?*{])")
 
 
-def _stems(keyword: str) -> tuple[str, ...]:
+def literal_stems(keyword: str) -> tuple[str, ...]:
     """The literals one of which every match of ``keyword`` starts with: each alternative of
-    a leading group ("security", "data"), else the keyword's one stem ("" for none)."""
+    a leading group ("security", "data"), else the keyword's one stem ("" for none, and for
+    a keyword of several alternatives, "a|b")."""
+    if has_top_level_alternatives(keyword):
+        return ("",)
     group = _LEADING_ALTERNATIVES.match(keyword)
     return tuple(group[1].split("|")) if group else (_stem(keyword),)
+
+
+def has_top_level_alternatives(keyword: str) -> bool:
+    """Whether a "|" of ``keyword`` stands outside any group or class."""
+    depth, escaped, in_class = 0, False, False
+    for char in keyword:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char in "[()|":
+            in_class = char == "["
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            if char == "|" and depth == 0:
+                return True
+    return False
 
 
 def _stem(keyword: str) -> str:
