@@ -43,7 +43,7 @@ from typing import NamedTuple
 
 import pycountry
 
-from transform.enrich.symbols import pair_kind, symbol_spans
+from transform.enrich.symbols import matches_at, pair_kind, symbol_spans
 from transform.extract.dates import parse_datetime
 from transform.model import Mention
 
@@ -276,9 +276,12 @@ _PERCENT = re.compile(
     + r"\s?(?:%|％|(?i:percent|per\s+cent|pct)(?![A-Za-z]))"
     r"|百分之(?P<zh>[零〇一二两三四五六七八九十百点點.\d]+)"
 )
-# Where a percentage can start: a sign or digit after no letter, digit, "." or ",", or 百
-# (of 百分之); found by ``re``'s fast scan for a character class, its look-behind after it.
-_PERCENT_STARTS = re.compile(r"[+\-−\d百](?<![A-Za-z0-9.,][+\-−\d])")
+# Where a percentage can start: a sign or digit after no letter, digit, "." or ",", with
+# digits and a sign of percent ("%", "p" of "percent") after it, or 百 of 百分之; found by
+# ``re``'s fast scan for a character class, its look-behind after it.
+_PERCENT_STARTS = re.compile(
+    r"[+\-−\d百](?<![A-Za-z0-9.,][+\-−\d])(?:(?=[\d,.]*\s?[%％pP])|(?<=百)(?=分之))"
+)
 _ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _ZH_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
 
@@ -327,7 +330,7 @@ def _money_hits(text: str) -> Iterator[_Hit]:
     sign_first, code_first, number_first = _money_patterns()
     yen: str | None = None  # what ¥ means in this text, decided once, when first needed
     found = (
-        _matches_at(sign_first, text, _sign_starts(text)),
+        matches_at(sign_first, text, _sign_starts(text)),
         code_first.finditer(text),
         number_first.finditer(text),
     )
@@ -361,20 +364,6 @@ def _sign_starts(text: str) -> list[int]:
             for start in range(max(0, end.start() - _SIGN_REACH), end.start() + 1)
         }
     )
-
-
-def _matches_at(
-    pattern: re.Pattern[str], text: str, starts: Iterable[int]
-) -> Iterator[re.Match[str]]:
-    """What ``pattern.finditer(text)`` finds, for a pattern that matches no empty text and
-    can only start at ``starts`` (increasing): tried there only."""
-    end = 0
-    for start in starts:
-        if start >= end:
-            match = pattern.match(text, start)
-            if match:
-                end = match.end()
-                yield match
 
 
 def _money_unit(match: re.Match[str], text: str) -> str | None:
@@ -422,7 +411,7 @@ def _plain(amount: Decimal) -> str:
 
 def _percent_hits(text: str) -> Iterator[_Hit]:
     starts = (candidate.start() for candidate in _PERCENT_STARTS.finditer(text))
-    for match in _matches_at(_PERCENT, text, starts):
+    for match in matches_at(_PERCENT, text, starts):
         if len(match["num"] or match["zh"]) > _MAX_NUMBER_CHARS:
             continue
         if match["zh"]:

@@ -12,7 +12,7 @@ import csv
 import io
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib.resources import files
@@ -72,11 +72,9 @@ _NAME_END = re.compile(r"[A-Za-z0-9.\u4e00-\u9fff]")
 # "$" first, then the look-behind: ``re`` finds a leading literal by a fast scan.
 _CASHTAG = re.compile(r"\$(?<![A-Za-z0-9]\$)(?P<ticker>[A-Z0-9]{1,15})(?![A-Za-z0-9])")
 _SEP = r"(?:\s*[,&]\s*(?:and\s+)?|\s+and\s+)"
-# The verbs' first letters (in either case, "ſ" as "s" does), then which verb follows them:
-# a class first is found by ``re``'s fast scan (see _TOKEN).
+# Tried where one of _LISTED_VERBS starts (:func:`_listed`), not searched for.
 _LISTED = re.compile(
-    r"[dDlLaAsSrRſ](?<!\w.)(?:(?<=[dD])(?i:elist)|(?<=[lL])(?i:ist|aunch)|(?<=[aA])(?i:dd)"
-    r"|(?<=[sSſ])(?i:upport)|(?<=[rR])(?i:emove))(?i:s|es|ed|ing)?\s+"
+    r"\b(?i:(?:de)?list|add|support|launch|remove)(?i:s|es|ed|ing)?\s+"
     rf"(?P<tickers>{_TICKER}(?:{_SEP}{_TICKER})*)(?=[\s,.;:!?)]|$)"
 )
 # The Chinese form: "下架 CLV、STRAX 和 SNT", "上線 A 與 B" (verbs that take tickers only;
@@ -97,6 +95,11 @@ _LISTED_BEFORE = re.compile(
     rf"(?<![A-Za-z0-9/_-])(?P<tickers>{_TICKER}(?:{_ZH_SEP}{_TICKER})*)\s*$"
 )
 _LISTED_BEFORE_REACH = 120
+_LISTED_VERBS = ("delist", "list", "add", "support", "launch", "remove")
+# Letters that match one of the verbs' letters regardless of case but lower-case to another
+# letter ("ſ", "ı") or to two characters ("İ"): where they are, the lower-cased text does
+# not show the verbs at their places.
+_CASE_ODDITIES = "ſıİ"
 _LISTED_TICKER = re.compile(rf"(?<![A-Za-z0-9]){_TICKER}(?![A-Za-z0-9])")
 
 # What a pair is traded as, by the words after it in its clause ("BSUUSDT 永续合约",
@@ -211,7 +214,7 @@ def _coin_spans(text: str) -> list[tuple[int, int, str]]:
         ticker = match["ticker"]
         if _is_coin(ticker) and (ticker[0].isalpha() or ticker in _assets()):
             coins.append((match.start("ticker"), match.end("ticker"), ticker))
-    lists = [*_LISTED.finditer(text)]
+    lists = [*_listed(text)]
     if any(char in text for char in _ZH_LIST_VERB_FIRSTS):
         lists += [*_LISTED_ZH.finditer(text), *_lists_before(text)]
     for match in lists:
@@ -220,6 +223,35 @@ def _coin_spans(text: str) -> list[tuple[int, int, str]]:
             if _is_listed_ticker(ticker[0]):
                 coins.append((offset + ticker.start(), offset + ticker.end(), ticker[0]))
     return coins
+
+
+def _listed(text: str) -> Iterator[re.Match[str]]:
+    """The "Will List A, B and C" sentences: the pattern is tried where ``str.find`` finds a
+    verb in the lower-cased text (a scan of its own cost several times more)."""
+    if any(char in text for char in _CASE_ODDITIES):
+        return _LISTED.finditer(text)
+    lowered = text.lower()
+    starts = set()
+    for verb in _LISTED_VERBS:
+        start = lowered.find(verb)
+        while start >= 0:
+            starts.add(start)
+            start = lowered.find(verb, start + 1)
+    return matches_at(_LISTED, text, sorted(starts))
+
+
+def matches_at(
+    pattern: re.Pattern[str], text: str, starts: Iterable[int]
+) -> Iterator[re.Match[str]]:
+    """What ``pattern.finditer(text)`` finds, for a pattern that matches no empty text and
+    can only start at ``starts`` (increasing): tried there only."""
+    end = 0
+    for start in starts:
+        if start >= end:
+            match = pattern.match(text, start)
+            if match:
+                end = match.end()
+                yield match
 
 
 def _named(text: str) -> Iterator[re.Match[str]]:
