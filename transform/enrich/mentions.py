@@ -319,9 +319,11 @@ def _money_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]
             for unit in [*codes, *_UNIT_WORDS]
         )
     )
+    # The units' first characters, checked at once before the trie's branches one by one.
+    unit_firsts = re.escape("".join(sorted({unit[0] for unit in [*codes, *_UNIT_WORDS]})))
     number_first = re.compile(
-        rf"(?P<num>\d(?<![A-Za-z0-9.,$€£¥]\d){_NUMBER_REST}){_SCALE}\s*(?P<unit>{units})"
-        r"(?![A-Za-z0-9]|宇宙)"
+        rf"(?P<num>\d(?<![A-Za-z0-9.,$€£¥]\d){_NUMBER_REST}){_SCALE}\s*"
+        rf"(?=[{unit_firsts}])(?P<unit>{units})(?![A-Za-z0-9]|宇宙)"
     )
     return sign_first, code_first, number_first
 
@@ -920,23 +922,10 @@ _LATIN = "A-Za-z0-9À-ÖØ-öø-ɏ"
 
 
 def _gazetteer_hits(text: str) -> Iterator[_Hit]:
-    entries, starts, seconds, names = _gazetteer()
+    entries = _gazetteer()[0]
     line_end, shouting = -1, False  # the line of the last "US"; each line is read once
-    for candidate in starts.finditer(text):
-        start = candidate.start()
-        # A capital letter starts a name in most texts: its next character rules most out.
-        following = seconds[text[start]]
-        second = text[start + 1 : start + 2]
-        if (
-            following is not None
-            and second not in following
-            and not (" " in following and second.isspace())
-        ):
-            continue
-        match = names.match(text, start)
-        if match is None:
-            continue
-        found = match[0]
+    for match in _name_matches(text):
+        found, start = match[0], match.start()
         # Most names are found as spelled in the list: a key is its own spelling.
         kind, value = entries.get(found) or entries[_key(found)]
         if found in _SHOUTED:
@@ -948,6 +937,22 @@ def _gazetteer_hits(text: str) -> Iterator[_Hit]:
             if shouting:
                 continue
         yield _Hit(start, start + len(found), kind, value)
+
+
+def _name_matches(text: str) -> Iterator[re.Match[str]]:
+    """The longest name at every place one starts, by start: the names' pattern searched
+    through the text (each match resumes the search at its end), and tried at the places
+    inside each match too ("Kong" of "Hong Kong" is no name, but a name inside another may
+    be the one kept when a mention of another kind overlaps the outer one)."""
+    _, starts, names = _gazetteer()
+    for match in names.finditer(text):
+        yield match
+        if match[0].isascii() and match[0].isalnum():  # one word: no name starts inside
+            continue
+        for candidate in starts.finditer(text, match.start() + 1, match.end()):
+            inner = names.match(text, candidate.start())
+            if inner:
+                yield inner
 
 
 def _shouting(line: str) -> bool:
@@ -962,19 +967,15 @@ def _key(name: str) -> str:
 
 
 @cache
-def _gazetteer() -> tuple[
-    dict[str, tuple[str, str]],
-    re.Pattern[str],
-    dict[str, frozenset[str] | None],
-    re.Pattern[str],
-]:
-    """Name -> (kind, value), the positions where a name may start, the characters that
-    may follow each first character (:func:`_name_seconds`), and one pattern that matches
-    the longest name at such a position.
+def _gazetteer() -> tuple[dict[str, tuple[str, str]], re.Pattern[str], re.Pattern[str]]:
+    """Name -> (kind, value), the positions where a name may start, and one pattern that
+    matches the longest name at such a position.
 
-    The names' pattern runs only where a first character of some name is (and, before a
-    Latin one, no letter or digit): trying all names at every position of a long text cost
-    more than everything else mentions do.
+    The names' pattern opens with a lookahead on the names' first characters, which ``re``
+    checks before trying the names at a position: trying all names at every position of a
+    long text cost more than everything else mentions do. Latin names (behind their
+    look-behind) come before the hundreds of other first characters, which ``re`` tries
+    one by one; the two kinds never start at one place, so their order changes nothing.
 
     On a clash the earlier source wins: blockers, organisations, countries, places, coins.
     """
@@ -996,38 +997,18 @@ def _gazetteer() -> tuple[
     for ticker in sorted(_BARE_TICKERS):
         add([ticker], "coin", ticker)
     trie = _trie(_atoms(name) for name in entries)
-    return entries, _name_starts(entries), _name_seconds(entries), re.compile(_trie_pattern(trie))
+    latin = {atom: child for atom, child in trie.items() if atom.startswith("(?")}
+    others = {atom: child for atom, child in trie.items() if not atom.startswith("(?")}
+    branches = "|".join(_trie_pattern(part) for part in (latin, others) if part)
+    latin_firsts, other_firsts = _first_characters(entries)
+    names = re.compile(f"(?=[{latin_firsts}{other_firsts}])(?:{branches})")
+    return entries, _name_starts(latin_firsts, other_firsts), names
 
 
-def _name_seconds(names: Iterable[str]) -> dict[str, frozenset[str] | None]:
-    """First character -> the second characters names starting with it have (" " standing
-    for any space, both apostrophes for one); None where any may follow (a name of one
-    character, or opening with a function word or an apostrophe), for every character
-    :func:`_name_starts` finds."""
-    seconds: dict[str, set[str] | None] = {}
-    for name in names:
-        if name.split(" ")[0] in _FUNCTION_WORDS:
-            firsts, second = {name[0].lower(), name[0].upper(), "&"}, None
-        elif name[0] in "'’":
-            firsts, second = {"'", "’"}, None
-        else:
-            firsts, second = {name[0]}, name[1:2] or None
-        for first in firsts:
-            following = seconds.setdefault(first, set())
-            if following is None or second is None:
-                seconds[first] = None
-            else:
-                following |= {"'", "’"} if second == "'" else {second}
-    return {
-        first: None if following is None else frozenset(following)
-        for first, following in seconds.items()
-    }
-
-
-def _name_starts(names: Iterable[str]) -> re.Pattern[str]:
-    """Where a name can start: its first character (a Latin one after no letter or digit);
-    in either case, or "&", where the name opens with a function word (matched in any case,
-    "and" also as "&"); either apostrophe where it opens with one."""
+def _first_characters(names: Iterable[str]) -> tuple[str, str]:
+    """The characters a name can start with, Latin ones and others, for a character class:
+    its first character; in either case, or "&", where the name opens with a function word
+    (matched in any case, "and" also as "&"); either apostrophe where it opens with one."""
     firsts: set[str] = set()
     for name in names:
         if name.split(" ")[0] in _FUNCTION_WORDS:
@@ -1039,6 +1020,12 @@ def _name_starts(names: Iterable[str]) -> re.Pattern[str]:
     latin = re.compile(f"[{_LATIN}]")
     latin_firsts = "".join(sorted(re.escape(char) for char in firsts if latin.match(char)))
     other_firsts = "".join(sorted(re.escape(char) for char in firsts if not latin.match(char)))
+    return latin_firsts, other_firsts
+
+
+def _name_starts(latin_firsts: str, other_firsts: str) -> re.Pattern[str]:
+    """Where a name can start: one of its first characters, a Latin one after no letter or
+    digit."""
     starts = [f"(?<![{_LATIN}])[{latin_firsts}]"] if latin_firsts else []
     starts += [f"[{other_firsts}]"] if other_firsts else []
     # The lookahead on all first characters lets ``re`` skip the positions no name starts
