@@ -107,15 +107,20 @@ _LISTED_TICKER = re.compile(rf"(?<![A-Za-z0-9]){_TICKER}(?![A-Za-z0-9])")
 # margin pairs"), else by the words just before it ("USDⓈ-M BSUUSDT", "Futures: ETHUSD");
 # a pair whose clause names no kind is spot.
 PAIR_KINDS = ("spot", "perpetual", "futures", "margin")
+# The lookahead on the words' first characters ("ſ" is an "s" regardless of case) fails a
+# position at once, where the case-insensitive alternatives were each tried there.
 _KIND_WORDS = re.compile(
+    r"(?=[永交杠槓现現pPsSſfFdDmM-])(?:"
     r"(?P<perpetual>永续|永續|(?i:perpetual|perp\b|-?swap\b))"
     r"|(?P<futures>交割|(?i:futures|delivery))"
     r"|(?P<margin>杠杆|槓桿|(?i:margin))"
     r"|(?P<spot>现货|現貨|(?i:spot))"
+    r")"
 )
 # How far a clause is read for the kind: to its end, at most this many characters.
 _KIND_REACH = 60
-_CLAUSE_END = re.compile(r"[。；;!！?？，\n]|[.,](?=\s)")
+# One class first (``re`` finds it by its fast scan): "." and "," only before a space.
+_CLAUSE_END = re.compile(r"[。；;!！?？，\n.,](?:(?<![.,])|(?=\s))")
 
 
 @dataclass(frozen=True)
