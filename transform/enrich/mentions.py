@@ -91,20 +91,12 @@ def find_mentions(
         *_time_hits(text, reference),
         *_gazetteer_hits(text),
     ]
+    # Positional (kind, text, value, field, offsets, amount, unit, pair_kind): dozens a text,
+    # and keywords cost twice as much.
     return [
-        Mention(
-            kind=hit.kind,
-            text=text[hit.start : hit.end],
-            value=hit.value,
-            field=field,
-            start_offset=hit.start,
-            end_offset=hit.end,
-            amount=hit.amount,
-            unit=hit.unit,
-            pair_kind=hit.pair_kind,
-        )
-        for hit in _leftmost_longest(hits)
-        if hit.kind
+        Mention(kind, text[start:end], value, field, start, end, amount, unit, trade)
+        for start, end, kind, value, amount, unit, trade in _leftmost_longest(hits)
+        if kind
     ]
 
 

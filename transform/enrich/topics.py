@@ -64,16 +64,29 @@ def _keywords() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
 
 # A keyword that opens with a group of plain alternatives: "(?:security|data) breach".
 _LEADING_ALTERNATIVES = re.compile(r"\(\?:([^\\\[\](){}?*+.^$]+)\)(?![?*{])")
+# A keyword's start up to its first metacharacter.
+_LITERAL_START = re.compile(r"[^\\\[\](){}?*+|.^$]*")
 
 
 def literal_stems(keyword: str) -> tuple[str, ...]:
     """The literals one of which every match of ``keyword`` starts with: each alternative of
-    a leading group ("security", "data"), else the keyword's one stem ("" for none, and for
-    a keyword of several alternatives, "a|b")."""
+    a leading group ("security", "data"), else the keyword's literal start: "air" of
+    ``air[- ]?drops?``, "CBDC" of ``CBDCs?``, "re-entrancy" and "reentrancy" of
+    ``re-?entrancy`` (a short stem such as "re" starts at every few words of a text). ("",)
+    for none, and for a keyword of several alternatives ("a|b")."""
     if has_top_level_alternatives(keyword):
         return ("",)
     group = _LEADING_ALTERNATIVES.match(keyword)
-    return tuple(group[1].split("|")) if group else (_stem(keyword),)
+    if group:
+        return tuple(group[1].split("|"))
+    stem = _LITERAL_START.match(keyword)[0]  # up to the first metacharacter
+    rest = keyword[len(stem) + 1 :]
+    follows = keyword[len(stem) : len(stem) + 1]
+    if follows == "?" and stem:  # the stems with the optional character and without it
+        stems = {*literal_stems(stem + rest), *literal_stems(stem[:-1] + rest)}
+        # Of two where one opens the other ("CBDCs", "CBDC"), the shorter finds both.
+        return tuple(sorted(s for s in stems if not any(s != o and s.startswith(o) for o in stems)))
+    return (stem[:-1],) if follows in ("*", "{") else (stem,)
 
 
 def has_top_level_alternatives(keyword: str) -> bool:
@@ -92,15 +105,6 @@ def has_top_level_alternatives(keyword: str) -> bool:
             if char == "|" and depth == 0:
                 return True
     return False
-
-
-def _stem(keyword: str) -> str:
-    """The literal a keyword's matches all start with: "air" of ``air[- ]?drops?``, "CBDC"
-    of ``CBDCs?`` (the optional "s" is not part of it)."""
-    stem = re.match(r"[^\\\[\](){}?*+|.^$]*", keyword)[0]  # up to the first metacharacter
-    if keyword[len(stem) : len(stem) + 1] in ("?", "*", "{"):
-        stem = stem[:-1]
-    return stem
 
 
 def _is_abbreviation(keyword: str) -> bool:
