@@ -43,7 +43,13 @@ from typing import NamedTuple
 
 import pycountry
 
-from transform.enrich.symbols import matches_at, pair_kind, symbol_spans
+from transform.enrich.symbols import (
+    by_first_character,
+    finditer_each,
+    matches_at,
+    pair_kind,
+    symbol_spans,
+)
 from transform.extract.dates import parse_datetime
 from transform.model import Mention
 
@@ -259,7 +265,7 @@ _YEAR_AFTER_REACH = 16
 # Longer numbers (a run of digits, not an amount) are no money and no percentage.
 _MAX_NUMBER_CHARS = 40
 # The characters signs end in ("$" of "US$"), and how far before it a sign starts.
-_SIGN_ENDS = re.compile(f"[{re.escape(''.join(sorted({sign[-1] for sign in _SIGNS})))}]")
+_SIGN_ENDS = by_first_character("{first}", "".join(sorted({sign[-1] for sign in _SIGNS})))
 _SIGN_REACH = max(len(sign) for sign in _SIGNS) - 1
 _RANGE_AFTER = re.compile(r"\s*(?:-|–|—|to|~|至|到)\s*[$€£¥]?\d")
 _PERCENT = re.compile(
@@ -354,7 +360,7 @@ def _sign_starts(text: str) -> list[int]:
     return sorted(
         {
             start
-            for end in _SIGN_ENDS.finditer(text)
+            for end in finditer_each(_SIGN_ENDS, text)
             for start in range(max(0, end.start() - _SIGN_REACH), end.start() + 1)
         }
     )
@@ -368,7 +374,7 @@ def _money_unit(match: re.Match[str], text: str) -> str | None:
         return _SIGNS[groups["sign"]]
     if groups.get("code"):
         return "CNY" if groups["code"] == "RMB" else groups["code"]
-    unit = re.sub(r"\s+", " ", groups["unit"])
+    unit = " ".join(groups["unit"].split())  # one space between words ("US  dollars")
     unit = _UNIT_WORDS.get(unit, unit)
     number = groups["num"]
     plain_year = number.isdigit() and 1900 <= int(number) <= 2099 and not _scale_of(match)
