@@ -63,6 +63,8 @@ from transform.model import Article
          "deposit_withdrawal"),
         ("SEC Approves Generic Listing Standards for Crypto ETPs", "regulation"),
         ("Kraken Launches Tokenized US Stocks for Clients in Europe", "product"),
+        # "ı" is an "i" to the case-insensitive rules ("licen[cs]e") but folds to itself.
+        ("Exchange obtains a lıcence in Dubai", "regulation"),
     ],
 )  # fmt: skip
 def test_titles(title: str, category: str) -> None:

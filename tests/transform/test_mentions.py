@@ -9,7 +9,7 @@ from pathlib import Path
 import pycountry
 import pytest
 
-from transform.enrich.mentions import find_mentions
+from transform.enrich.mentions import _name_matches, find_mentions
 from transform.enrich.symbols import find_symbols, symbol_spans
 from transform.model import Mention
 
@@ -521,6 +521,8 @@ def test_mentions(text: str, expected: list[tuple[str, str, str]]) -> None:
         ("S$2.25 mn", "2250000 SGD", 2_250_000, "SGD"),
         ("3 million euros", "3000000 EUR", 3_000_000, "EUR"),
         ("12 billion US dollars", "12000000000 USD", 12_000_000_000, "USD"),
+        ("US$1.5 billion", "1500000000 USD", 1_500_000_000, "USD"),
+        ("HK$2,000", "2000 HKD", 2_000, "HKD"),
     ],
 )
 def test_money_amounts(text: str, value: str, amount: float, unit: str) -> None:
@@ -531,7 +533,15 @@ def test_money_amounts(text: str, value: str, amount: float, unit: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "amount"),
-    [("66%", 66), ("12.5 percent", 12.5), ("7 per cent", 7), ("百分之六十六", 66), ("-3%", -3)],
+    [
+        ("66%", 66),
+        ("12.5 percent", 12.5),
+        ("7 per cent", 7),
+        ("百分之六十六", 66),
+        ("-3%", -3),
+        ("+4.5 pct", 4.5),
+        ("−2.25%", -2.25),
+    ],
 )
 def test_percent_amounts(text: str, amount: float) -> None:
     [mention] = find_mentions(f"Up {text} today")
@@ -696,3 +706,10 @@ def test_pair_mentions_carry_their_kind() -> None:
     found = [(m.value, m.pair_kind) for m in find_mentions(text) if m.kind == "pair"]
     assert found == [("BSU/USDT", "perpetual"), ("YZY/USDT", "spot")]
     assert {m.pair_kind for m in find_mentions(text) if m.kind != "pair"} == {None}
+
+
+def test_names_inside_a_name_are_found_too() -> None:
+    """The names' pattern resumes after each match, so the places inside one are tried
+    apart: the inner name is the one kept when another mention overlaps the outer."""
+    found = [(match.start(), match[0]) for match in _name_matches("South Korea and 中国人民银行")]
+    assert found == [(0, "South Korea"), (6, "Korea"), (16, "中国人民银行"), (18, "人民银行")]

@@ -37,6 +37,12 @@ from transform.model import Article, RenderedBody
             (),
         ),
         ("Binance Will Add ABC and XYZ on Earn", ("ABC", "XYZ"), ()),
+        # "ı" and "ſ" are "i" and "s" to the case-insensitive verbs, though not when the
+        # text is lower-cased.
+        ("Binance Will Lıst FOO and BAR", ("FOO", "BAR"), ()),
+        ("Binance will ſupport FOO and BAR", ("FOO", "BAR"), ()),
+        # A separated pair's quote is no base of the next ("USDT/ETH").
+        ("BTC/USDT/ETH and ETH-BTC", ("BTC", "USDT", "ETH"), ("BTC/USDT", "ETH/BTC")),
         ("Binance Will Delist FOO, BAR & BAZ", ("FOO", "BAR", "BAZ"), ()),
         ("Binance Will Add NEW, ALL and FOO to Simple Earn", ("FOO",), ()),
         (

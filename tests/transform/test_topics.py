@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from transform.enrich.topics import find_topics
+from transform.enrich.topics import find_topics, literal_stems
 
 SEED = Path("/work/shared/seed/gate-square-post.txt")
 
@@ -145,3 +145,27 @@ def test_keywords_found_wherever_their_literal_starts(
     title: str, body: str, topics: list[str]
 ) -> None:
     assert find_topics(title, body) == topics
+
+
+@pytest.mark.parametrize(
+    ("keyword", "stems"),
+    [
+        ("(?:security|data) breach", ("security", "data")),
+        ("air[- ]?drops?", ("air",)),
+        ("x[|]y", ("x",)),
+        # An optional character: the stems with it and without it, the shorter of two where
+        # one opens the other.
+        ("re-?entrancy", ("re-entrancy", "reentrancy")),
+        ("CBDCs?", ("CBDC",)),
+        # Alternatives of the whole keyword: no one literal opens every match.
+        ("hack|exploit", ("",)),
+        (r"\(a|b\)", ("",)),
+    ],
+)
+def test_literal_stems(keyword: str, stems: tuple[str, ...]) -> None:
+    assert literal_stems(keyword) == stems
+
+
+@pytest.mark.parametrize("body", ["A reentrancy bug let them mint", "A Re-Entrancy bug"])
+def test_a_keyword_with_an_optional_character_is_found_either_way(body: str) -> None:
+    assert find_topics("", body) == ["exploit"]

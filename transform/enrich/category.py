@@ -12,9 +12,10 @@ names no category, the first sentences of the body do.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from transform.enrich.rules import LanguageRules, RulesError, language_rules
+from transform.enrich.topics import has_top_level_alternatives, literal_stems
 
 TAXONOMY = (
     "listing",
@@ -74,29 +75,72 @@ def _lead(body: str) -> str:
     return "\n".join(paragraphs[:BODY_LEAD_PARAGRAPHS])[:BODY_LEAD_CHARS]
 
 
+# The title is read twice (by the source's rule, then by enrich when that gave "other").
+@lru_cache(maxsize=8)
 def _first_category(text: str | None) -> str | None:
     if not text:
         return None
     text = text[:TITLE_CHARS]
-    for category, pattern in _patterns():
+    # A category whose every pattern opens with a literal is searched for only where one of
+    # them occurs; "ı" and "İ" match "i" case-insensitively but fold to other letters.
+    folded = None if "ı" in text or "İ" in text else text.casefold()
+    for category, pattern, stems in _patterns():
+        if folded is not None and stems and not any(stem in folded for stem in stems):
+            continue
         if pattern.search(text):
             return category
     return None
 
 
 @cache
-def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """Category -> one pattern of every table's patterns for it, in CATEGORY_ORDER."""
+def _patterns() -> tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...]:
+    """Category -> one pattern of every table's patterns for it, in CATEGORY_ORDER, and the
+    literals one of which every match opens with (casefolded), or none when a pattern
+    opens with no literal."""
     tables = language_rules()
     for table in tables:
         unknown = set(table.categories) - set(CATEGORY_ORDER)
         if unknown:
             raise RulesError(f"{table.language}: unknown categories {sorted(unknown)}")
     return tuple(
-        (category, re.compile("|".join(_alternatives(tables, category))))
+        (category, re.compile("|".join(_alternatives(tables, category))), _stems(tables, category))
         for category in CATEGORY_ORDER
         if any(table.categories.get(category) for table in tables)
     )
+
+
+def _stems(tables: tuple[LanguageRules, ...], category: str) -> tuple[str, ...]:
+    """Casefolded literals one of which every match of every table's patterns for
+    ``category`` contains (:func:`_needles`); none when a pattern has none."""
+    stems = [
+        stem.casefold()
+        for table in tables
+        for pattern in table.categories.get(category, ())
+        for stem in _needles(pattern)
+    ]
+    return () if "" in stems else tuple(dict.fromkeys(stems))
+
+
+# A pattern that ends in a group of plain alternatives: "(?:交易对|合约)...(?:下线|停止交易)".
+_TRAILING_ALTERNATIVES = re.compile(r"\(\?:([^\\\[\](){}?*+.^$]+)\)$")
+
+
+def _needles(pattern: str) -> tuple[str, ...]:
+    """Literals one of which every match of ``pattern`` contains: those it opens with ("\\b"
+    aside), else those of a group of plain alternatives it ends in; ("",) for none."""
+    stems = literal_stems(pattern.removeprefix(r"\b"))
+    if "" not in stems:
+        return stems
+    trailing = _TRAILING_ALTERNATIVES.search(pattern)
+    # Appending "|" to what comes before the group tells whether the group stands outside
+    # any other group (and the pattern then has no alternatives of its own).
+    if (
+        trailing is None
+        or has_top_level_alternatives(pattern)
+        or not has_top_level_alternatives(pattern[: trailing.start()] + "|")
+    ):
+        return ("",)
+    return tuple(trailing[1].split("|"))
 
 
 def _alternatives(tables: tuple[LanguageRules, ...], category: str) -> list[str]:

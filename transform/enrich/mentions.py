@@ -35,15 +35,21 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from functools import cache
 from importlib.resources import files
+from typing import NamedTuple
 
 import pycountry
 
-from transform.enrich.symbols import pair_kind, symbol_spans
+from transform.enrich.symbols import (
+    by_first_character,
+    finditer_each,
+    matches_at,
+    pair_kind,
+    symbol_spans,
+)
 from transform.extract.dates import parse_datetime
 from transform.model import Mention
 
@@ -62,8 +68,9 @@ _PRIORITY = (
 _RANK = {kind: rank for rank, kind in enumerate(_PRIORITY)}
 
 
-@dataclass(frozen=True)
-class _Hit:
+class _Hit(NamedTuple):
+    """A candidate mention (a tuple: dozens are made per text, most dropped or kept as is)."""
+
     start: int
     end: int
     kind: str
@@ -90,20 +97,12 @@ def find_mentions(
         *_time_hits(text, reference),
         *_gazetteer_hits(text),
     ]
+    # Positional (kind, text, value, field, offsets, amount, unit, pair_kind): dozens a text,
+    # and keywords cost twice as much.
     return [
-        Mention(
-            kind=hit.kind,
-            text=text[hit.start : hit.end],
-            value=hit.value,
-            field=field,
-            start_offset=hit.start,
-            end_offset=hit.end,
-            amount=hit.amount,
-            unit=hit.unit,
-            pair_kind=hit.pair_kind,
-        )
-        for hit in _leftmost_longest(hits)
-        if hit.kind
+        Mention(kind, text[start:end], value, field, start, end, amount, unit, trade)
+        for start, end, kind, value, amount, unit, trade in _leftmost_longest(hits)
+        if kind
     ]
 
 
@@ -169,7 +168,10 @@ def _symbol_hits(text: str) -> Iterator[_Hit]:
 
 # --- money and percentages -----------------------------------------------------------------
 
-_NUMBER = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+# A number after its first digit (1,234.5 or 1234.5): the patterns open with that digit, so
+# that ``re`` finds their starts by its fast scan for a character class.
+_NUMBER_REST = r"(?:\d{0,2}(?:,\d{3})+(?:\.\d+)?|\d*(?:\.\d+)?)"
+_NUMBER = rf"(?P<num>\d{_NUMBER_REST})"
 _SCALE = (
     r"(?:\s*(?P<word>(?i:thousand|million|billion|trillion|mln|mn|bn|tn))(?![A-Za-z])"
     r"|(?P<letter>[kKmMbBT])(?![A-Za-z0-9])"
@@ -262,12 +264,21 @@ _YEAR_AFTER = re.compile(r"(?i:in|since|of|by|from|until|to|during|before|after)
 _YEAR_AFTER_REACH = 16
 # Longer numbers (a run of digits, not an amount) are no money and no percentage.
 _MAX_NUMBER_CHARS = 40
+# The characters signs end in ("$" of "US$"), and how far before it a sign starts.
+_SIGN_ENDS = by_first_character("{first}", "".join(sorted({sign[-1] for sign in _SIGNS})))
+_SIGN_REACH = max(len(sign) for sign in _SIGNS) - 1
 _RANGE_AFTER = re.compile(r"\s*(?:-|–|—|to|~|至|到)\s*[$€£¥]?\d")
 _PERCENT = re.compile(
     r"(?=[+\-−\d百])(?<![A-Za-z0-9.,])(?P<sign>[+\-−](?=\d))?"
     + _NUMBER
     + r"\s?(?:%|％|(?i:percent|per\s+cent|pct)(?![A-Za-z]))"
     r"|百分之(?P<zh>[零〇一二两三四五六七八九十百点點.\d]+)"
+)
+# Where a percentage can start: a sign or digit after no letter, digit, "." or ",", with
+# digits and a sign of percent ("%", "p" of "percent") after it, or 百 of 百分之; found by
+# ``re``'s fast scan for a character class, its look-behind after it.
+_PERCENT_STARTS = re.compile(
+    r"[+\-−\d百](?<![A-Za-z0-9.,][+\-−\d])(?:(?=[\d,.]*\s?[%％pP])|(?<=百)(?=分之))"
 )
 _ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _ZH_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
@@ -287,13 +298,12 @@ def _money_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]
         (r"(?<![A-Za-z0-9])" if sign[0].isalpha() else "") + re.escape(sign)
         for sign in sorted(_SIGNS, key=lambda sign: (-len(sign), sign))
     )
-    # Each pattern opens with a lookahead on its first characters, which ``re`` checks
-    # before trying the alternatives at a position: several times faster on long text.
-    first = re.escape("".join(sorted({sign[0] for sign in _SIGNS})))
-    sign_first = re.compile(rf"(?=[{first}])(?P<sign>{signs})\s?{_NUMBER}{_SCALE}")
+    # Tried only where a sign ends (:func:`_sign_starts`), not searched for.
+    sign_first = re.compile(rf"(?P<sign>{signs})\s?{_NUMBER}{_SCALE}")
+    # The codes' look-behind after the code (all three letters long): a pattern opening
+    # with plain alternatives is found by ``re``'s fast scan for their first characters.
     code_first = re.compile(
-        rf"(?=[{''.join(sorted({code[0] for code in _PREFIX_CODES}))}])"
-        rf"(?<![A-Za-z0-9])(?P<code>{'|'.join(_PREFIX_CODES)})\s+{_NUMBER}{_SCALE}"
+        rf"(?P<code>{'|'.join(_PREFIX_CODES)})(?<![A-Za-z0-9]...)\s+{_NUMBER}{_SCALE}"
     )
     codes = {
         symbol
@@ -307,8 +317,11 @@ def _money_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]
             for unit in [*codes, *_UNIT_WORDS]
         )
     )
+    # The units' first characters, checked at once before the trie's branches one by one.
+    unit_firsts = re.escape("".join(sorted({unit[0] for unit in [*codes, *_UNIT_WORDS]})))
     number_first = re.compile(
-        rf"(?=\d)(?<![A-Za-z0-9.,$€£¥]){_NUMBER}{_SCALE}\s*(?P<unit>{units})(?![A-Za-z0-9]|宇宙)"
+        rf"(?P<num>\d(?<![A-Za-z0-9.,$€£¥]\d){_NUMBER_REST}){_SCALE}\s*"
+        rf"(?=[{unit_firsts}])(?P<unit>{units})(?![A-Za-z0-9]|宇宙)"
     )
     return sign_first, code_first, number_first
 
@@ -316,8 +329,13 @@ def _money_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]
 def _money_hits(text: str) -> Iterator[_Hit]:
     sign_first, code_first, number_first = _money_patterns()
     yen: str | None = None  # what ¥ means in this text, decided once, when first needed
-    for pattern in (sign_first, code_first, number_first):
-        for match in pattern.finditer(text):
+    found = (
+        matches_at(sign_first, text, _sign_starts(text)),
+        code_first.finditer(text),
+        number_first.finditer(text),
+    )
+    for matches in found:
+        for match in matches:
             if len(match["num"]) > _MAX_NUMBER_CHARS or _RANGE_AFTER.match(text, match.end()):
                 continue
             unit = _money_unit(match, text)
@@ -336,6 +354,18 @@ def _money_hits(text: str) -> Iterator[_Hit]:
             )
 
 
+def _sign_starts(text: str) -> list[int]:
+    """Where a sign-first amount can start: at a sign's last character ("$", "€") or the
+    one or two before it ("S$", "US$"); a few places instead of every capital letter."""
+    return sorted(
+        {
+            start
+            for end in finditer_each(_SIGN_ENDS, text)
+            for start in range(max(0, end.start() - _SIGN_REACH), end.start() + 1)
+        }
+    )
+
+
 def _money_unit(match: re.Match[str], text: str) -> str | None:
     """The currency or asset code ("¥" for the caller to decide); None for a year before a
     ticker ("in 2024 BTC ...")."""
@@ -344,7 +374,7 @@ def _money_unit(match: re.Match[str], text: str) -> str | None:
         return _SIGNS[groups["sign"]]
     if groups.get("code"):
         return "CNY" if groups["code"] == "RMB" else groups["code"]
-    unit = re.sub(r"\s+", " ", groups["unit"])
+    unit = " ".join(groups["unit"].split())  # one space between words ("US  dollars")
     unit = _UNIT_WORDS.get(unit, unit)
     number = groups["num"]
     plain_year = number.isdigit() and 1900 <= int(number) <= 2099 and not _scale_of(match)
@@ -380,7 +410,8 @@ def _plain(amount: Decimal) -> str:
 
 
 def _percent_hits(text: str) -> Iterator[_Hit]:
-    for match in _PERCENT.finditer(text):
+    starts = (candidate.start() for candidate in _PERCENT_STARTS.finditer(text))
+    for match in matches_at(_PERCENT, text, starts):
         if len(match["num"] or match["zh"]) > _MAX_NUMBER_CHARS:
             continue
         if match["zh"]:
@@ -889,16 +920,12 @@ _LATIN = "A-Za-z0-9À-ÖØ-öø-ɏ"
 
 
 def _gazetteer_hits(text: str) -> Iterator[_Hit]:
-    entries, starts, names = _gazetteer()
+    entries = _gazetteer()[0]
     line_end, shouting = -1, False  # the line of the last "US"; each line is read once
-    for candidate in starts.finditer(text):
-        match = names.match(text, candidate.start())
-        if match is None:
-            continue
-        found = match[0]
+    for match in _name_matches(text):
+        found, start = match[0], match.start()
         # Most names are found as spelled in the list: a key is its own spelling.
         kind, value = entries.get(found) or entries[_key(found)]
-        start = match.start()
         if found in _SHOUTED:
             if start > line_end:
                 line_start = text.rfind("\n", 0, start) + 1
@@ -908,6 +935,22 @@ def _gazetteer_hits(text: str) -> Iterator[_Hit]:
             if shouting:
                 continue
         yield _Hit(start, start + len(found), kind, value)
+
+
+def _name_matches(text: str) -> Iterator[re.Match[str]]:
+    """The longest name at every place one starts, by start: the names' pattern searched
+    through the text (each match resumes the search at its end), and tried at the places
+    inside each match too ("Kong" of "Hong Kong" is no name, but a name inside another may
+    be the one kept when a mention of another kind overlaps the outer one)."""
+    _, starts, names = _gazetteer()
+    for match in names.finditer(text):
+        yield match
+        if match[0].isascii() and match[0].isalnum():  # one word: no name starts inside
+            continue
+        for candidate in starts.finditer(text, match.start() + 1, match.end()):
+            inner = names.match(text, candidate.start())
+            if inner:
+                yield inner
 
 
 def _shouting(line: str) -> bool:
@@ -926,9 +969,11 @@ def _gazetteer() -> tuple[dict[str, tuple[str, str]], re.Pattern[str], re.Patter
     """Name -> (kind, value), the positions where a name may start, and one pattern that
     matches the longest name at such a position.
 
-    The names' pattern runs only where a first character of some name is (and, before a
-    Latin one, no letter or digit): trying all names at every position of a long text cost
-    more than everything else mentions do.
+    The names' pattern opens with a lookahead on the names' first characters, which ``re``
+    checks before trying the names at a position: trying all names at every position of a
+    long text cost more than everything else mentions do. Latin names (behind their
+    look-behind) come before the hundreds of other first characters, which ``re`` tries
+    one by one; the two kinds never start at one place, so their order changes nothing.
 
     On a clash the earlier source wins: blockers, organisations, countries, places, coins.
     """
@@ -950,13 +995,18 @@ def _gazetteer() -> tuple[dict[str, tuple[str, str]], re.Pattern[str], re.Patter
     for ticker in sorted(_BARE_TICKERS):
         add([ticker], "coin", ticker)
     trie = _trie(_atoms(name) for name in entries)
-    return entries, _name_starts(entries), re.compile(_trie_pattern(trie))
+    latin = {atom: child for atom, child in trie.items() if atom.startswith("(?")}
+    others = {atom: child for atom, child in trie.items() if not atom.startswith("(?")}
+    branches = "|".join(_trie_pattern(part) for part in (latin, others) if part)
+    latin_firsts, other_firsts = _first_characters(entries)
+    names = re.compile(f"(?=[{latin_firsts}{other_firsts}])(?:{branches})")
+    return entries, _name_starts(latin_firsts, other_firsts), names
 
 
-def _name_starts(names: Iterable[str]) -> re.Pattern[str]:
-    """Where a name can start: its first character (a Latin one after no letter or digit);
-    in either case, or "&", where the name opens with a function word (matched in any case,
-    "and" also as "&"); either apostrophe where it opens with one."""
+def _first_characters(names: Iterable[str]) -> tuple[str, str]:
+    """The characters a name can start with, Latin ones and others, for a character class:
+    its first character; in either case, or "&", where the name opens with a function word
+    (matched in any case, "and" also as "&"); either apostrophe where it opens with one."""
     firsts: set[str] = set()
     for name in names:
         if name.split(" ")[0] in _FUNCTION_WORDS:
@@ -968,6 +1018,12 @@ def _name_starts(names: Iterable[str]) -> re.Pattern[str]:
     latin = re.compile(f"[{_LATIN}]")
     latin_firsts = "".join(sorted(re.escape(char) for char in firsts if latin.match(char)))
     other_firsts = "".join(sorted(re.escape(char) for char in firsts if not latin.match(char)))
+    return latin_firsts, other_firsts
+
+
+def _name_starts(latin_firsts: str, other_firsts: str) -> re.Pattern[str]:
+    """Where a name can start: one of its first characters, a Latin one after no letter or
+    digit."""
     starts = [f"(?<![{_LATIN}])[{latin_firsts}]"] if latin_firsts else []
     starts += [f"[{other_firsts}]"] if other_firsts else []
     # The lookahead on all first characters lets ``re`` skip the positions no name starts

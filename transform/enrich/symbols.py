@@ -12,7 +12,7 @@ import csv
 import io
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib.resources import files
@@ -48,33 +48,64 @@ _COMMON_WORDS = frozenset(
 # Possessive: a run of capitals and digits is one ticker or none, never re-split on failure
 # (backtracking into it made "list AAAA…" quadratic in the run's length).
 _TICKER = r"(?=[0-9]*+[A-Z])[A-Z0-9]++"
-_SEPARATED = re.compile(
-    r"(?<![A-Za-z0-9])(?P<base>[A-Z0-9]{2,20}+)[/_-](?P<quote>[A-Z0-9]{2,10}+)(?![A-Za-z0-9])"
-)
+
+
+def by_first_character(pattern: str, firsts: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """``pattern`` once per character of ``firsts``, each opening with it where ``pattern``
+    has "{first}": ``re`` finds a literal first by a fast search, several times faster than
+    it tries a class at every position (:func:`finditer_each`)."""
+    return tuple(
+        (first, re.compile(pattern.replace("{first}", re.escape(first)))) for first in firsts
+    )
+
+
+def finditer_each(
+    patterns: tuple[tuple[str, re.Pattern[str]], ...], text: str
+) -> list[re.Match[str]]:
+    """The matches of :func:`by_first_character`'s patterns whose character is in ``text``, by
+    start: what the pattern with a class of those characters first finds, where no match
+    holds another's first character."""
+    return sorted(
+        (match for first, pattern in patterns if first in text for match in pattern.finditer(text)),
+        key=lambda match: match.start(),
+    )
+
+
+# A separated pair (QNT/BTC, YZY_USDT) is found from its separator and the quote after it,
+# then the base before it: a base of 2 to 20 capitals and digits after no letter or digit.
+# A pattern opening with the base was tried at every word of an upper-cased text.
+_QUOTE_AFTER = by_first_character(r"{first}(?P<quote>[A-Z0-9]{2,10}+)(?![A-Za-z0-9])", "/_-")
+_BASE_CHARS = 20
+_BASE_BEFORE = re.compile(rf"(?<![A-Za-z0-9])[A-Z0-9]{{2,{_BASE_CHARS}}}\Z")
 # A 4-30 character token that ends in a quote asset: the candidates for a split. The whole
 # run is taken at once, then its end is checked against the quotes (one look-behind per
-# quote length), rather than every shorter prefix tried against every quote.
+# quote length), rather than every shorter prefix tried against every quote. The pattern
+# opens with a class, what stands before it checked after it: ``re`` finds the places to
+# try by its fast scan for the class, where a look-behind first is tried everywhere.
 _QUOTE_ENDS = "|".join(
     f"(?<={'|'.join(sorted(quote for quote in QUOTE_ASSETS if len(quote) == length))})"
     for length in _QUOTE_LENGTHS
 )
-_TOKEN = re.compile(rf"(?<![A-Za-z0-9])[A-Z0-9]{{4,30}}+(?:{_QUOTE_ENDS})(?![A-Za-z0-9])")
+_TOKEN = re.compile(rf"[A-Z0-9](?<![A-Za-z0-9].)[A-Z0-9]{{3,29}}+(?:{_QUOTE_ENDS})(?![A-Za-z0-9])")
 # "Name (TICKER)": the bracketed ticker, then what ends the name before it, past any spaces
 # (found from the bracket: a pattern starting at every space cost more).
-_BRACKETED = re.compile(r"[(（](?P<ticker>[A-Z0-9]{1,15})[)）]")
+_BRACKETED = by_first_character(r"{first}(?P<ticker>[A-Z0-9]{1,15})[)）]", "(（")
 _NAME_END = re.compile(r"[A-Za-z0-9.\u4e00-\u9fff]")
 # "$" first, then the look-behind: ``re`` finds a leading literal by a fast scan.
 _CASHTAG = re.compile(r"\$(?<![A-Za-z0-9]\$)(?P<ticker>[A-Z0-9]{1,15})(?![A-Za-z0-9])")
 _SEP = r"(?:\s*[,&]\s*(?:and\s+)?|\s+and\s+)"
-# The lookahead on first characters lets ``re`` skip most positions at once (see mentions).
+# Tried where one of _LISTED_VERBS starts (:func:`_listed`), not searched for.
 _LISTED = re.compile(
-    r"(?=[dDlLaAsSrRſ])\b(?i:(?:de)?list|add|support|launch|remove)(?i:s|es|ed|ing)?\s+"
+    r"\b(?i:(?:de)?list|add|support|launch|remove)(?i:s|es|ed|ing)?\s+"
     rf"(?P<tickers>{_TICKER}(?:{_SEP}{_TICKER})*)(?=[\s,.;:!?)]|$)"
 )
 # The Chinese form: "下架 CLV、STRAX 和 SNT", "上線 A 與 B" (verbs that take tickers only;
 # 支持/新增 also take networks and features: "支持 TRON 网络升级").
 _ZH_SEP = r"(?:\s*[、,，]\s*|\s*(?:以及|和|及|与|與)\s*)"
-_ZH_LIST_VERB = re.compile(r"上线|上線|上架|下架|下线|下線|上新|首发|首發")
+_ZH_LIST_VERBS = ("上线", "上線", "上架", "下架", "下线", "下線", "上新", "首发", "首發")
+_ZH_LIST_VERB = re.compile("|".join(_ZH_LIST_VERBS))
+# A text without these characters (most English ones) has no Chinese listing sentence.
+_ZH_LIST_VERB_FIRSTS = "".join(sorted({verb[0] for verb in _ZH_LIST_VERBS}))
 _LISTED_ZH = re.compile(
     rf"(?:{_ZH_LIST_VERB.pattern})\s*"
     rf"(?P<tickers>{_TICKER}(?:{_ZH_SEP}{_TICKER})*)(?![A-Za-z0-9/_-])"
@@ -86,6 +117,11 @@ _LISTED_BEFORE = re.compile(
     rf"(?<![A-Za-z0-9/_-])(?P<tickers>{_TICKER}(?:{_ZH_SEP}{_TICKER})*)\s*$"
 )
 _LISTED_BEFORE_REACH = 120
+_LISTED_VERBS = ("delist", "list", "add", "support", "launch", "remove")
+# Letters that match one of the verbs' letters regardless of case but lower-case to another
+# letter ("ſ", "ı") or to two characters ("İ"): where they are, the lower-cased text does
+# not show the verbs at their places.
+_CASE_ODDITIES = "ſıİ"
 _LISTED_TICKER = re.compile(rf"(?<![A-Za-z0-9]){_TICKER}(?![A-Za-z0-9])")
 
 # What a pair is traded as, by the words after it in its clause ("BSUUSDT 永续合约",
@@ -93,15 +129,20 @@ _LISTED_TICKER = re.compile(rf"(?<![A-Za-z0-9]){_TICKER}(?![A-Za-z0-9])")
 # margin pairs"), else by the words just before it ("USDⓈ-M BSUUSDT", "Futures: ETHUSD");
 # a pair whose clause names no kind is spot.
 PAIR_KINDS = ("spot", "perpetual", "futures", "margin")
+# The lookahead on the words' first characters ("ſ" is an "s" regardless of case) fails a
+# position at once, where the case-insensitive alternatives were each tried there.
 _KIND_WORDS = re.compile(
+    r"(?=[永交杠槓现現pPsSſfFdDmM-])(?:"
     r"(?P<perpetual>永续|永續|(?i:perpetual|perp\b|-?swap\b))"
     r"|(?P<futures>交割|(?i:futures|delivery))"
     r"|(?P<margin>杠杆|槓桿|(?i:margin))"
     r"|(?P<spot>现货|現貨|(?i:spot))"
+    r")"
 )
 # How far a clause is read for the kind: to its end, at most this many characters.
 _KIND_REACH = 60
-_CLAUSE_END = re.compile(r"[。；;!！?？，\n]|[.,](?=\s)")
+# One class first (``re`` finds it by its fast scan): "." and "," only before a space.
+_CLAUSE_END = re.compile(r"[。；;!！?？，\n.,](?:(?<![.,])|(?=\s))")
 
 
 @dataclass(frozen=True)
@@ -200,7 +241,10 @@ def _coin_spans(text: str) -> list[tuple[int, int, str]]:
         ticker = match["ticker"]
         if _is_coin(ticker) and (ticker[0].isalpha() or ticker in _assets()):
             coins.append((match.start("ticker"), match.end("ticker"), ticker))
-    for match in (*_LISTED.finditer(text), *_LISTED_ZH.finditer(text), *_lists_before(text)):
+    lists = [*_listed(text)]
+    if any(char in text for char in _ZH_LIST_VERB_FIRSTS):
+        lists += [*_LISTED_ZH.finditer(text), *_lists_before(text)]
+    for match in lists:
         offset = match.start("tickers")
         for ticker in _LISTED_TICKER.finditer(match["tickers"]):
             if _is_listed_ticker(ticker[0]):
@@ -208,10 +252,39 @@ def _coin_spans(text: str) -> list[tuple[int, int, str]]:
     return coins
 
 
+def _listed(text: str) -> Iterator[re.Match[str]]:
+    """The "Will List A, B and C" sentences: the pattern is tried where ``str.find`` finds a
+    verb in the lower-cased text (a scan of its own cost several times more)."""
+    if any(char in text for char in _CASE_ODDITIES):
+        return _LISTED.finditer(text)
+    lowered = text.lower()
+    starts = set()
+    for verb in _LISTED_VERBS:
+        start = lowered.find(verb)
+        while start >= 0:
+            starts.add(start)
+            start = lowered.find(verb, start + 1)
+    return matches_at(_LISTED, text, sorted(starts))
+
+
+def matches_at(
+    pattern: re.Pattern[str], text: str, starts: Iterable[int]
+) -> Iterator[re.Match[str]]:
+    """What ``pattern.finditer(text)`` finds, for a pattern that matches no empty text and
+    can only start at ``starts`` (increasing): tried there only."""
+    end = 0
+    for start in starts:
+        if start >= end:
+            match = pattern.match(text, start)
+            if match:
+                end = match.end()
+                yield match
+
+
 def _named(text: str) -> Iterator[re.Match[str]]:
     """Bracketed tickers right after a name: a letter, digit, full stop or Han character,
     then spaces or none."""
-    for match in _BRACKETED.finditer(text):
+    for match in finditer_each(_BRACKETED, text):
         start = match.start()
         while start and text[start - 1].isspace():
             start -= 1
@@ -258,10 +331,9 @@ def _pairs(text: str) -> list[tuple[int, str, str]]:
 def _pair_spans(text: str) -> list[tuple[int, int, str, str]]:
     """(start, end, base, quote) of every pair, in order of the text."""
     found: list[tuple[int, int, str, str]] = []
-    for match in _SEPARATED.finditer(text):
-        base, quote = match["base"], match["quote"]
+    for start, end, base, quote in _separated(text):
         if quote in QUOTE_ASSETS and base != quote and _is_base(base):
-            found.append((match.start(), match.end(), base, quote))
+            found.append((start, end, base, quote))
     separated = [(start, end) for start, end, _, _ in found]  # in order, not overlapping
     for match in _TOKEN.finditer(text):
         before = bisect_right(separated, (match.start(), len(text)))
@@ -270,6 +342,19 @@ def _pair_spans(text: str) -> list[tuple[int, int, str, str]]:
         if split:
             found.append((match.start(), match.end(), *split))
     return sorted(found)
+
+
+def _separated(text: str) -> Iterator[tuple[int, int, str, str]]:
+    """(start, end, base, quote) of every ``BASE/QUOTE``, ``BASE_QUOTE`` or ``BASE-QUOTE``
+    with no letter or digit around it, each starting after the one before ends (the quote of
+    "A/B/C" is no base)."""
+    end = 0
+    for after in finditer_each(_QUOTE_AFTER, text):
+        separator = after.start()
+        base = _BASE_BEFORE.search(text, max(end, separator - _BASE_CHARS), separator)
+        if base:
+            end = after.end()
+            yield base.start(), end, base[0], after["quote"]
 
 
 def _split_concatenated(token: str) -> tuple[str, str] | None:

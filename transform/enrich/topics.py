@@ -40,7 +40,11 @@ def _patterns() -> dict[str, tuple[re.Pattern[str], tuple[str, ...]]]:
         words = [keyword if _is_abbreviation(keyword) else f"(?i:{keyword})" for keyword in regexes]
         alternatives = [_BEFORE + f"(?:{'|'.join(words)})" + _AFTER] if words else []
         alternatives += [re.escape(keyword) for keyword in substrings]
-        stems = [stem.casefold() for keyword in (*regexes, *substrings) for stem in _stems(keyword)]
+        stems = [
+            stem.casefold()
+            for keyword in (*regexes, *substrings)
+            for stem in literal_stems(keyword)
+        ]
         patterns[topic] = (re.compile("|".join(alternatives)), () if "" in stems else tuple(stems))
     return patterns
 
@@ -60,22 +64,47 @@ def _keywords() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
 
 # A keyword that opens with a group of plain alternatives: "(?:security|data) breach".
 _LEADING_ALTERNATIVES = re.compile(r"\(\?:([^\\\[\](){}?*+.^$]+)\)(?![?*{])")
+# A keyword's start up to its first metacharacter.
+_LITERAL_START = re.compile(r"[^\\\[\](){}?*+|.^$]*")
 
 
-def _stems(keyword: str) -> tuple[str, ...]:
+def literal_stems(keyword: str) -> tuple[str, ...]:
     """The literals one of which every match of ``keyword`` starts with: each alternative of
-    a leading group ("security", "data"), else the keyword's one stem ("" for none)."""
+    a leading group ("security", "data"), else the keyword's literal start: "air" of
+    ``air[- ]?drops?``, "CBDC" of ``CBDCs?``, "re-entrancy" and "reentrancy" of
+    ``re-?entrancy`` (a short stem such as "re" starts at every few words of a text). ("",)
+    for none, and for a keyword of several alternatives ("a|b")."""
+    if has_top_level_alternatives(keyword):
+        return ("",)
     group = _LEADING_ALTERNATIVES.match(keyword)
-    return tuple(group[1].split("|")) if group else (_stem(keyword),)
+    if group:
+        return tuple(group[1].split("|"))
+    stem = _LITERAL_START.match(keyword)[0]  # up to the first metacharacter
+    rest = keyword[len(stem) + 1 :]
+    follows = keyword[len(stem) : len(stem) + 1]
+    if follows == "?" and stem:  # the stems with the optional character and without it
+        stems = {*literal_stems(stem + rest), *literal_stems(stem[:-1] + rest)}
+        # Of two where one opens the other ("CBDCs", "CBDC"), the shorter finds both.
+        return tuple(sorted(s for s in stems if not any(s != o and s.startswith(o) for o in stems)))
+    return (stem[:-1],) if follows in ("*", "{") else (stem,)
 
 
-def _stem(keyword: str) -> str:
-    """The literal a keyword's matches all start with: "air" of ``air[- ]?drops?``, "CBDC"
-    of ``CBDCs?`` (the optional "s" is not part of it)."""
-    stem = re.match(r"[^\\\[\](){}?*+|.^$]*", keyword)[0]  # up to the first metacharacter
-    if keyword[len(stem) : len(stem) + 1] in ("?", "*", "{"):
-        stem = stem[:-1]
-    return stem
+def has_top_level_alternatives(keyword: str) -> bool:
+    """Whether a "|" of ``keyword`` stands outside any group or class."""
+    depth, escaped, in_class = 0, False, False
+    for char in keyword:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char in "[()|":
+            in_class = char == "["
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            if char == "|" and depth == 0:
+                return True
+    return False
 
 
 def _is_abbreviation(keyword: str) -> bool:
