@@ -132,11 +132,12 @@ def known_pages(
 ) -> KnownPages:
     """The payloads a finished run processed for a window holding ``[since, until)``.
 
-    Those need no new work. Pages of a run that crashed before its ``runs`` row are fetched
-    and processed again, and so are pages processed for a narrower window: the same list
-    page read for one backfill month holds the articles of the next month too. Only pages
-    fetched in the ``PAYLOAD_MEMORY`` before ``now`` count, so only their months are read,
-    and the state stays bounded however long the history.
+    Those need no new work. Pages of a run that crashed before its ``runs`` row, or whose
+    row says it failed (a full disk can refuse its articles once its pages are stored), are
+    fetched and processed again, and so are pages processed for a narrower window: the
+    same list page read for one backfill month holds the articles of the next month too.
+    Only pages fetched in the ``PAYLOAD_MEMORY`` before ``now`` count, so only their
+    months are read, and the state stays bounded however long the history.
     """
     fetched_since = (now or datetime.now(UTC)) - PAYLOAD_MEMORY
     pages = live_files(root, TABLES["raw_pages"], source, months_from(fetched_since))
@@ -149,7 +150,7 @@ def known_pages(
     processed = f"""
         SELECT * FROM {read_files(pages.latest)} AS p
         SEMI JOIN {read_files(runs.latest)} AS r
-            ON p.run_id = r.run_id AND ({start}) AND ({end})
+            ON p.run_id = r.run_id AND r.status <> 'failed' AND ({start}) AND ({end})
         WHERE p.fetched_at >= $fetched_since
     """
     connection = utc_connection(root)

@@ -16,7 +16,9 @@ from warehouse.writer import write_rows
 OCTOBER, NOVEMBER, DECEMBER = (datetime(2026, month, 1, tzinfo=UTC) for month in (10, 11, 12))
 
 
-def stored(root: Path, run_id: str, start: datetime | None, end: datetime | None) -> None:
+def stored(
+    root: Path, run_id: str, start: datetime | None, end: datetime | None, status: str = "completed"
+) -> None:
     """One page stored by ``run_id``, which finished having processed ``[start, end)``."""
     write_rows(root, TABLES["raw_pages"], [{
         "raw_id": run_id, "source": "binance", "url": "https://www.binance.com/list",
@@ -24,7 +26,7 @@ def stored(root: Path, run_id: str, start: datetime | None, end: datetime | None
     }])  # fmt: skip
     write_rows(root, TABLES["runs"], [{
         "run_id": run_id, "source": "binance", "window_start": start, "window_end": end,
-        "started_at": NOVEMBER, "finished_at": NOVEMBER, "status": "completed",
+        "started_at": NOVEMBER, "finished_at": NOVEMBER, "status": status,
     }])  # fmt: skip
 
 
@@ -46,6 +48,14 @@ def test_a_page_processed_by_an_open_ingest_covers_every_later_window(warehouse:
         "sha-ingest"
     }
     assert processed_payloads(warehouse, "binance", None, None, now=NOVEMBER) == set()
+
+
+def test_a_page_of_a_failed_run_is_processed_again(warehouse: Path):
+    """A full disk can refuse a run's articles once its pages are stored: the run's row says
+    it failed, and skipping its pages would lose their articles for good."""
+    stored(warehouse, "refused", OCTOBER, None, status="failed")
+    stored(warehouse, "blocked", OCTOBER, None, status="blocked")
+    assert processed_payloads(warehouse, "binance", NOVEMBER, None, now=NOVEMBER) == {"sha-blocked"}
 
 
 def test_a_page_fetched_before_the_payload_memory_is_new_again(warehouse: Path):
