@@ -150,7 +150,7 @@ def known_pages(
     processed = f"""
         SELECT * FROM {read_files(pages.latest)} AS p
         SEMI JOIN {read_files(runs.latest)} AS r
-            ON p.run_id = r.run_id AND r.status <> 'failed' AND ({start}) AND ({end})
+            ON p.run_id = r.run_id AND r.status IS DISTINCT FROM 'failed' AND ({start}) AND ({end})
         WHERE p.fetched_at >= $fetched_since
     """
     connection = utc_connection(root)
