@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import threading
 from collections import defaultdict
@@ -450,8 +451,27 @@ def _database() -> duckdb.DuckDBPyConnection:
     return database
 
 
-_SHARED = _database()
-_SHARED_LOCK = threading.Lock()
+class _SharedDatabase:
+    """One database per process for internal reads, opened on first use.
+
+    A process forked from one that opened it (a crawl child of the fork server, which
+    imports this module) opens its own: DuckDB's worker threads do not come along through
+    a fork, and a query there could wait on them for ever.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.database: duckdb.DuckDBPyConnection | None = None
+
+    def get(self) -> duckdb.DuckDBPyConnection:
+        with self.lock:
+            if self.database is None:
+                self.database = _database()
+            return self.database
+
+
+_SHARED = _SharedDatabase()
+os.register_at_fork(after_in_child=_SHARED.__init__)
 
 
 def utc_connection(root: Location | None = None) -> duckdb.DuckDBPyConnection:
@@ -460,10 +480,11 @@ def utc_connection(root: Location | None = None) -> duckdb.DuckDBPyConnection:
     A cursor on one database per process: opening a database costs tens of milliseconds,
     a cursor about one, which is most of what a small state read costs.
     """
+    database = _SHARED.get()
     if root is not None:
-        attach(_SHARED, root)
-    with _SHARED_LOCK:
-        connection = _SHARED.cursor()
+        attach(database, root)
+    with _SHARED.lock:
+        connection = database.cursor()
     connection.execute("SET TimeZone = 'UTC'")
     return connection
 

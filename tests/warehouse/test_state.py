@@ -6,11 +6,18 @@ within ``PAYLOAD_MEMORY`` of ``now`` are remembered.
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from warehouse import views
 from warehouse.schemas import TABLES
 from warehouse.state import PAYLOAD_MEMORY, processed_payloads, resume_point
+from warehouse.views import utc_connection
 from warehouse.writer import write_rows
 
 OCTOBER, NOVEMBER, DECEMBER = (datetime(2026, month, 1, tzinfo=UTC) for month in (10, 11, 12))
@@ -90,3 +97,30 @@ def test_an_ingest_resumes_from_the_newest_article_only_after_an_ingest_went_thr
     finished(warehouse, "watch", "partial")
     assert resume_point(warehouse, "binance") == newest
     assert resume_point(warehouse, "okx") is None
+
+
+def test_a_forked_process_reads_state_with_a_database_of_its_own(warehouse: Path):
+    """A crawl child is forked from a process that has read state already: it must not use
+    that process's DuckDB, whose worker threads stayed behind (a read could hang for ever,
+    as the writer-kill fault test's crawl did)."""
+    stored(warehouse, "ingest", OCTOBER, None)
+    parent = utc_connection(warehouse)
+    assert processed_payloads(warehouse, "binance", NOVEMBER, None, now=NOVEMBER)
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only when it read the state through a new database
+        code = 1
+        try:
+            fresh = views._SHARED.database is None
+            found = processed_payloads(warehouse, "binance", NOVEMBER, None, now=NOVEMBER)
+            code = 0 if fresh and found == {"sha-ingest"} else 1
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + 30
+    while (waited := os.waitpid(pid, os.WNOHANG)) == (0, 0) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    parent.close()
+    if waited == (0, 0):
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked process's state read hung on its parent's database")
+    assert os.waitstatus_to_exitcode(waited[1]) == 0
