@@ -13,13 +13,13 @@ from warehouse.storage import Location
 from warehouse.views import (
     DEDUP,
     connect,
-    late_columns,
     live_files,
     months_from,
     partitions,
     read_files,
     time_key,
     utc_connection,
+    with_late_columns,
 )
 
 # How long a stored payload is remembered as processed: the ingest's 72-hour look-back
@@ -147,20 +147,19 @@ def known_pages(
     start = "r.window_start IS NULL" + ("" if since is None else " OR r.window_start <= $since")
     end = "r.window_end IS NULL" + ("" if until is None else " OR r.window_end >= $until")
     windows = {name: value for name, value in (("since", since), ("until", until)) if value}
+    connection = utc_connection(root)
+    # Pages stored before entry fingerprints existed have none (a late column).
+    stored = with_late_columns(connection, read_files(pages.latest), "raw_pages")
     processed = f"""
-        SELECT * FROM {read_files(pages.latest)} AS p
+        SELECT * FROM {stored} AS p
         SEMI JOIN {read_files(runs.latest)} AS r
             ON p.run_id = r.run_id AND r.status IS DISTINCT FROM 'failed' AND ({start}) AND ({end})
         WHERE p.fetched_at >= $fetched_since
     """
-    connection = utc_connection(root)
     parameters = {**windows, "fetched_since": fetched_since}
-    columns = {row[0] for row in connection.execute(f"DESCRIBE {processed}", parameters).fetchall()}
-    # Pages stored before entry fingerprints existed have none.
-    fingerprint = "entry_fingerprint" if "entry_fingerprint" in columns else "NULL"
     known = KnownPages()
     for sha256, native_id, entry_fingerprint in connection.execute(
-        f"SELECT DISTINCT sha256, native_id, {fingerprint} FROM ({processed})", parameters
+        f"SELECT DISTINCT sha256, native_id, entry_fingerprint FROM ({processed})", parameters
     ).fetchall():
         known.payloads.add(sha256)
         if native_id is not None and entry_fingerprint is not None:
@@ -222,11 +221,10 @@ def story_candidates(root: Location, since: datetime) -> list[tuple[str, str]]:
     if not files.every:
         return []
     connection = utc_connection(root)
-    source = read_files(files.every)
+    stored = with_late_columns(connection, read_files(files.every), "articles")
     rows = connection.execute(
         f"""
-            SELECT coalesce(story_id, article_id), fingerprint
-            FROM (SELECT *{late_columns(connection, source, "articles")} FROM {source})
+            SELECT coalesce(story_id, article_id), fingerprint FROM {stored}
             WHERE fingerprint IS NOT NULL AND published_at >= ?
             QUALIFY row_number() OVER (
                 PARTITION BY article_id ORDER BY {DEDUP["articles"].order_by()}

@@ -19,10 +19,10 @@ from warehouse.storage import Location
 from warehouse.views import (
     DEDUP,
     in_months,
-    late_columns,
     live_files,
     read_files,
     utc_connection,
+    with_late_columns,
 )
 from warehouse.writer import Row, write_rows
 
@@ -95,10 +95,12 @@ def stored_versions(
     if not files.every:
         return {}
     connection = utc_connection(root)
-    source = read_files(files.every, schemas=files.schemas)
+    stored = with_late_columns(
+        connection, read_files(files.every, schemas=files.schemas), "articles"
+    )
     table = connection.sql(
         f"""
-            SELECT *{late_columns(connection, source, "articles")} FROM {source}
+            SELECT * FROM {stored}
             WHERE article_id IN (SELECT unnest(?))
             QUALIFY row_number() OVER (
                 PARTITION BY article_id ORDER BY {DEDUP["articles"].order_by()}

@@ -350,7 +350,10 @@ _ON_TOP = {
 # Columns added to a table after warehouses were written with it (name -> DuckDB type):
 # files from before lack them, and reads over such files get them as NULL, so that every
 # query can name them (the order of an article's current row above all).
-LATE_COLUMNS: dict[str, dict[str, str]] = {"articles": {"processed_at": "TIMESTAMPTZ"}}
+LATE_COLUMNS: dict[str, dict[str, str]] = {
+    "articles": {"processed_at": "TIMESTAMPTZ"},
+    "raw_pages": {"entry_fingerprint": "VARCHAR"},
+}
 
 
 def late_columns(connection: duckdb.DuckDBPyConnection, source: str, table: str) -> str:
@@ -362,6 +365,12 @@ def late_columns(connection: duckdb.DuckDBPyConnection, source: str, table: str)
     return "".join(
         f", NULL::{kind} AS {name}" for name, kind in late.items() if name not in present
     )
+
+
+def with_late_columns(connection: duckdb.DuckDBPyConnection, source: str, table: str) -> str:
+    """``source`` (a FROM item over ``table``'s files) as one that has its late columns."""
+    late = late_columns(connection, source, table)
+    return f"(SELECT *{late} FROM {source})" if late else source
 
 
 def files_view(
