@@ -16,7 +16,7 @@ from typing import Any
 import lxml.etree
 import lxml.html
 import trafilatura
-from trafilatura.settings import Extractor
+from trafilatura.settings import MANUALLY_CLEANED, Extractor
 from trafilatura.xml import xmltotxt
 
 from transform.extract.dates import parse_datetime
@@ -67,6 +67,9 @@ _OUTPUT: dict[str, Any] = {
     "precision": True,
 }
 _EXTRACTIONS: tuple[dict[str, Any], ...] = ({**_OUTPUT, "fast": True}, _OUTPUT)
+# Menus, sidebars and footers: most of a page's elements, and deleted whatever they hold by
+# trafilatura's cleaning as long as its ``MANUALLY_CLEANED`` (which users may change) names them.
+_BOILERPLATE = ("nav", "aside", "footer")
 
 
 @cache
@@ -228,17 +231,54 @@ def main_text(document: lxml.html.HtmlElement, url: str | None = None) -> tuple[
     """The page's main text and its Markdown, from one trafilatura extraction (two when the
     fast one finds nothing).
 
-    trafilatura copies the tree before it prunes it, so ``document`` stays whole for the
+    The fast extraction reads a copy of the page without the sections trafilatura deletes
+    unread (:func:`_without_boilerplate`); the second opinion reads the whole page, as its
+    readability and justext judge the page as a whole. ``document`` stays whole for the
     caller. The extraction keeps links and formatting for the Markdown; the text is the same
     body rendered without them, as ``trafilatura.extract(..., output_format="txt")`` gives it.
     """
-    for extractor in _extractors():
-        extracted = trafilatura.bare_extraction(document, options=_for_page(extractor, url))
+    fast, second_opinion = _extractors()
+    for extractor, page in ((fast, _without_boilerplate(document)), (second_opinion, document)):
+        extracted = trafilatura.bare_extraction(page, options=_for_page(extractor, url))
         if extracted is not None and extracted.body is not None:
             text, markdown = _rendered(extracted.body)
             if text:
                 return text, markdown
     return "", ""
+
+
+def _without_boilerplate(document: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """A copy of ``document`` without the ``_BOILERPLATE`` sections trafilatura's cleaning
+    deletes unread (tail text kept, as here), or ``document`` itself where that cannot be
+    known in advance.
+
+    The fast extraction gives the same body either way, about twice as fast on pages whose
+    menus, sidebars and footers are most of their elements: trafilatura's passes over the raw
+    page (XPath with a regular expression tried on every ``div``) and its copies of the page
+    see only what is left. Kept for trafilatura to judge:
+
+    * a section holding an ``<h1>`` or JSON-LD: trafilatura reads those in the raw page
+      (whether a scrolling container is the article, whether the page is a forum thread);
+    * every section of a page where an element of a tag trafilatura's cleaning deletes sits
+      in another of its tag (a menu in a menu): its deletion loop then stops at the inner
+      one, and what it leaves depends on the order of its whole tag list.
+
+    Tested against trafilatura on the whole page in tests/transform/test_html.py.
+    """
+    cleaned = [tag for tag in MANUALLY_CLEANED if tag != "form"]  # forms: judged by their text
+    if any(
+        next(element.iterancestors(element.tag), None) is not None
+        for element in document.iter(cleaned)
+    ):
+        return document
+    copied = copy.deepcopy(document)
+    for section in list(copied.iter([tag for tag in _BOILERPLATE if tag in cleaned])):
+        if not any(
+            element.tag == "h1" or element.get("type") == "application/ld+json"
+            for element in section.iter("h1", "script")
+        ):
+            section.drop_tree()
+    return copied
 
 
 def _rendered(body: lxml.etree._Element) -> tuple[str, str]:
