@@ -1,6 +1,7 @@
 """The generic HTML extractor hands trafilatura's fast extraction a page without its menus,
-sidebars and footers (``_without_boilerplate``), for speed only: the body must be the one
-trafilatura gives on the whole page, on pages built to hit every way the two could differ.
+sidebars and footers (``_without_boilerplate``) and makes the body's links absolute itself
+(``_resolve_links``), for speed only: text and Markdown must be what trafilatura's public
+API gives on the whole page, on pages built to hit every way the two could differ.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from trafilatura.settings import MANUALLY_CLEANED
 
 from bench.news_pages import NewsPage, news_pages
-from transform.extract.html import _extractors, _for_page, _without_boilerplate, parse_document
+from transform.extract.html import _rendered, _without_boilerplate, main_text, parse_document
 
 ROOT = Path(__file__).resolve().parents[2]
 SENTENCES = st.sampled_from(
@@ -62,6 +63,14 @@ CONTAINERS = st.sampled_from(
         "figure",
     ]
 )
+HREFS = st.sampled_from(
+    [
+        *("/news/1", "news/2?a=1&b=2", "../up", "//cdn.example.org/x", "https://other.org/a b"),
+        *("#top", "mailto:desk@example.com", "", "javascript:void(0)", "http://[::1"),
+    ]
+)
+# The page's own URL: links resolve against its site; a malformed one leaves them as written.
+URLS = st.sampled_from([None, "https://www.example.com/news/2026/story?id=1", "http://[bad"])
 FORUM = '<script type="application/ld+json">{"@type": "DiscussionForumPosting"}</script>'
 
 
@@ -73,7 +82,9 @@ LEAVES = st.one_of(
     st.builds(
         _element, st.sampled_from(["p", "h1", "h2", "li", "span"]), ATTRIBUTES, SENTENCES, TAILS
     ),
-    st.builds(lambda text, tail: f'<a href="/news/1">{text}</a>{tail}', SENTENCES, TAILS),
+    st.builds(
+        lambda href, text, tail: f'<a href="{href}">{text}</a>{tail}', HREFS, SENTENCES, TAILS
+    ),
     st.just(FORUM),
     st.just('<math alttext="x^2"><mi>x</mi></math>'),
 )
@@ -94,15 +105,32 @@ def _page(blocks: list[str]) -> str:
     return f"<html><head><title>T</title></head><body>{''.join(blocks)}</body></html>"
 
 
-def _fast_body(page: lxml.html.HtmlElement) -> bytes | None:
-    extracted = trafilatura.bare_extraction(page, options=_for_page(_extractors()[0], None))
-    return None if extracted is None else lxml.etree.tostring(extracted.body)
+def _trafilatura_main_text(document: lxml.html.HtmlElement, url: str | None) -> tuple[str, str]:
+    """``main_text`` as trafilatura's public API gives it: the fast extraction, else the
+    second opinion, each on the whole page with trafilatura resolving the links."""
+    for fast in (True, False):
+        extracted = trafilatura.bare_extraction(
+            document,
+            url=url,
+            fast=fast,
+            favor_precision=True,
+            include_comments=False,
+            include_tables=True,
+            include_links=True,
+            include_formatting=True,
+            output_format="markdown",
+        )
+        if extracted is not None and extracted.body is not None:
+            text, markdown = _rendered(extracted.body)
+            if text:
+                return text, markdown
+    return "", ""
 
 
-def _assert_same_body(html: str | bytes) -> None:
+def _assert_same_body(html: str | bytes, url: str | None) -> None:
     document = parse_document(html)
     whole = lxml.html.tostring(document)
-    assert _fast_body(_without_boilerplate(document)) == _fast_body(document)
+    assert main_text(document, url) == _trafilatura_main_text(document, url)
     assert lxml.html.tostring(document) == whole  # the caller's page stays whole
 
 
@@ -113,34 +141,49 @@ LISTING = (
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(BLOCKS, min_size=1, max_size=5))
+@given(st.lists(BLOCKS, min_size=1, max_size=5), URLS)
 # An infinite-scroll container is pruned unless it holds the <h1>, here in its sidebar.
-@example([f'<div class="infinite-scroll"><aside><h1>Title</h1></aside><p>{LISTING}</p></div>'])
+@example(
+    [
+        f"<p>{LISTING}</p>"
+        f'<div class="infinite-scroll"><aside><h1>Title</h1></aside><p>{LISTING} {LISTING}</p></div>'
+    ],
+    None,
+)
 # A forum thread's JSON-LD in its footer: its comment list is posts, kept in the body.
 @example(
     [
         f'<article><p>{LISTING}</p><dl id="comments"><dd>{LISTING} {LISTING}</dd></dl>'
         f"</article><footer>{FORUM}</footer>"
-    ]
+    ],
+    None,
 )
 # A menu in a menu: trafilatura's deletion loop stops at the inner one and keeps the next.
-@example([f"<p>{LISTING}</p><nav><nav></nav></nav><nav><p>{LISTING} {LISTING}</p></nav>"])
+@example([f"<p>{LISTING}</p><nav><nav></nav></nav><nav><p>{LISTING} {LISTING}</p></nav>"], None)
 # The same for any tag it deletes: a figure in a figure, the inner one in a menu.
 @example(
     [
         f"<p>{LISTING}</p><figure><nav><figure></figure></nav></figure>"
         f"<figure><p>{LISTING} {LISTING}</p></figure>"
-    ]
+    ],
+    None,
 )
 # A menu's tail is article text.
-@example([f"<article><p>{LISTING}</p><nav>Home</nav>{LISTING}<p>{LISTING}</p></article>"])
-def test_the_fast_extraction_reads_the_same_body_without_boilerplate(blocks: list[str]) -> None:
-    _assert_same_body(_page(blocks))
+@example([f"<article><p>{LISTING}</p><nav>Home</nav>{LISTING}<p>{LISTING}</p></article>"], None)
+# A relative link in the body, resolved against the page's site.
+@example(
+    [f'<article><p>{LISTING} <a href="../up">more</a></p></article>'],
+    "https://www.example.com/news/2026/story",
+)
+def test_the_same_text_and_markdown_as_trafilatura_on_the_whole_page(
+    blocks: list[str], url: str | None
+) -> None:
+    _assert_same_body(_page(blocks), url)
 
 
 @pytest.mark.parametrize("page", news_pages(20), ids=lambda page: page.name)
-def test_the_same_body_on_the_benchmark_pages(page: NewsPage) -> None:
-    _assert_same_body(page.html)
+def test_the_same_on_the_benchmark_pages(page: NewsPage) -> None:
+    _assert_same_body(page.html, page.url)
 
 
 FIXTURES = sorted(
@@ -149,8 +192,8 @@ FIXTURES = sorted(
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda path: path.name)
-def test_the_same_body_on_the_fixture_pages(path: Path) -> None:
-    _assert_same_body(path.read_bytes())
+def test_the_same_on_the_fixture_pages(path: Path) -> None:
+    _assert_same_body(path.read_bytes(), f"https://www.example.com/{path.parent.name}/{path.name}")
 
 
 def test_a_section_trafilatura_keeps_is_kept() -> None:
