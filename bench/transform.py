@@ -1,9 +1,11 @@
 """``clean_document`` beside ``trafilatura.extract`` alone, per core, on news pages (issue 11).
 
-    .venv/bin/python -m bench.transform [--label after] [--pages 180] [--corpus DIR] [--no-docs]
+    .venv/bin/python -m bench.transform [--label after] [--pages 180] [--sections div]
+                                        [--corpus DIR] [--no-docs]
 
-The corpus is :mod:`bench.news_pages` (``--pages`` real-world-like news pages, seeded), or
-every ``*.html`` of ``--corpus DIR`` (any folder of saved pages). Side by side, on one core:
+The corpus is :mod:`bench.news_pages` (``--pages`` real-world-like news pages, seeded; with
+``--sections div`` their menus, sidebars and footers are plain ``div``s), or every
+``*.html`` of ``--corpus DIR`` (any folder of saved pages). Side by side, on one core:
 
 * ``trafilatura.extract(html, url=url)``, trafilatura's defaults: the peer;
 * ``trafilatura.extract(..., fast=True)``, for reference;
@@ -53,12 +55,12 @@ for path in sys.argv[1:]:
 """
 
 
-def write_corpus(folder: Path, count: int) -> None:
+def write_corpus(folder: Path, count: int, sections: str = "html5") -> None:
     """The generated pages as files, with their URLs and texts in ``corpus.json``."""
     from bench.news_pages import news_pages
 
     index = {}
-    for page in news_pages(count):
+    for page in news_pages(count, sections=sections):
         (folder / page.name).write_bytes(page.html)
         index[page.name] = {"url": page.url, "body": page.body_text}
     (folder / "corpus.json").write_text(json.dumps(index, ensure_ascii=False), encoding="utf-8")
@@ -238,6 +240,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--label", default="now", help="row label in docs/benchmarks.md")
     parser.add_argument("--pages", type=int, default=180, help="generated pages")
+    parser.add_argument(
+        "--sections",
+        choices=("html5", "div"),
+        default="html5",
+        help="generated pages' menus, sidebars and footers: <nav>/<aside>/<footer> or plain divs",
+    )
     parser.add_argument("--corpus", type=Path, help="a folder of *.html pages instead")
     parser.add_argument("--rounds", type=int, default=3, help="passes over the pages")
     parser.add_argument("--turns", type=int, default=3, help="batch runs of each; best counts")
@@ -255,7 +263,7 @@ def main() -> None:
         folder = arguments.corpus
         if folder is None:
             folder = Path(scratch)
-            write_corpus(folder, arguments.pages)
+            write_corpus(folder, arguments.pages, arguments.sections)
         pages = len(list(folder.glob("*.html")))
         print(f"{pages} pages in {folder}; in-process rates ...", flush=True)
         rates = side_by_side(folder, arguments.rounds)

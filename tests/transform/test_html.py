@@ -145,8 +145,8 @@ LISTING = (
 # An infinite-scroll container is pruned unless it holds the <h1>, here in its sidebar.
 @example(
     [
-        f"<p>{LISTING}</p>"
-        f'<div class="infinite-scroll"><aside><h1>Title</h1></aside><p>{LISTING} {LISTING}</p></div>'
+        f'<p>{LISTING}</p><div class="infinite-scroll"><aside><h1>Title</h1></aside>'
+        f"<p>{LISTING} {LISTING}</p></div>"
     ],
     None,
 )

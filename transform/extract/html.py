@@ -288,13 +288,14 @@ def _without_boilerplate(document: lxml.html.HtmlElement) -> lxml.html.HtmlEleme
     Tested against trafilatura on the whole page in tests/transform/test_html.py.
     """
     cleaned = [tag for tag in MANUALLY_CLEANED if tag != "form"]  # forms: judged by their text
-    if any(
+    boilerplate = [tag for tag in _BOILERPLATE if tag in cleaned]
+    if next(document.iter(boilerplate), None) is None or any(
         next(element.iterancestors(element.tag), None) is not None
         for element in document.iter(cleaned)
     ):
         return document
     copied = copy.deepcopy(document)
-    for section in list(copied.iter([tag for tag in _BOILERPLATE if tag in cleaned])):
+    for section in list(copied.iter(boilerplate)):
         if not any(
             element.tag == "h1" or element.get("type") == "application/ld+json"
             for element in section.iter("h1", "script")
